@@ -1,0 +1,88 @@
+"""The ``osmon`` command. Sub-groups are imported only when used, so ``osmon --help`` and the
+commands that do not need oslo.messaging or the backend clients start fast."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+import osmon
+
+_LAZY = {
+    "inventory": "osmon.cli_inventory:inventory",
+    "logs": "osmon.cli_logs:logs",
+    "notifications": "osmon.cli_notifications:notifications",
+    "generate": "osmon.cli_generate:generate",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _LAZY.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module, _, attr = target.partition(":")
+        cmd: click.Command = getattr(importlib.import_module(module), attr)
+        return cmd
+
+
+@click.group(cls=_LazyGroup)
+@click.version_option(osmon.__version__, prog_name="osmon")
+def main() -> None:
+    """osmon: metrics, events and logs of an OpenStack control plane, from one inventory."""
+
+
+@main.command()
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Daemon configuration (default: the packaged embedded default).",
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+)
+def run(config_path: Path | None, log_level: str) -> None:
+    """Run the daemon until SIGTERM (SIGHUP reloads the inventory)."""
+    from pydantic import ValidationError
+
+    from osmon.components import UnknownComponent
+    from osmon.config import ConfigError, load_config
+    from osmon.inventory import InventoryError, load
+
+    logging.basicConfig(
+        level=log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        cfg = load_config(config_path)
+        inventory = load(cfg.inventory)
+        from osmon.daemon import Daemon
+
+        daemon = Daemon(cfg, inventory)
+    except (ConfigError, InventoryError) as exc:
+        _fail(str(exc))
+    except (ValidationError, UnknownComponent) as exc:
+        _fail(f"{config_path or 'default config'}: {exc}")
+    except OSError as exc:
+        _fail(f"cannot start: {exc}")
+    asyncio.run(daemon.run())
+
+
+def _fail(message: Any) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(1)

@@ -1,0 +1,80 @@
+"""Registry of source and sink types, imported lazily by dotted path.
+
+The daemon config names a type (``gnocchi``, ``elasticsearch`` ...); only the modules that are
+actually configured get imported, so ``osmon run`` on the embedded default never loads the
+Elasticsearch or Gnocchi clients.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from prometheus_client import CollectorRegistry
+
+if TYPE_CHECKING:
+    from osmon.inventory import Inventory
+    from osmon.sinks.base import Sink
+    from osmon.sources.base import Source
+    from osmon.state import LatestState
+
+
+@dataclass(slots=True)
+class Context:
+    """What a source or sink factory may use besides its own options."""
+
+    inventory: Inventory
+    state_dir: Path
+    registry: CollectorRegistry
+    latest: LatestState | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SinkFactory(Protocol):
+    def __call__(self, name: str, options: Mapping[str, Any], ctx: Context) -> Sink: ...
+
+
+class SourceFactory(Protocol):
+    def __call__(self, name: str, options: Mapping[str, Any], ctx: Context) -> Source: ...
+
+
+SINKS: dict[str, str] = {
+    "prometheus": "osmon.sinks.prometheus:build",
+    "gnocchi": "osmon.sinks.gnocchi:build",
+    "elasticsearch": "osmon.sinks.elasticsearch:build",
+    "opensearch": "osmon.sinks.elasticsearch:build",
+    "jsonl": "osmon.sinks.jsonl:build",
+}
+
+SOURCES: dict[str, str] = {
+    "notifications": "osmon.sources.notifications:build",
+    "logs": "osmon.sources.logs:build",
+    "journald": "osmon.sources.journald:build",
+}
+
+
+class UnknownComponent(ValueError):
+    pass
+
+
+def _load(table: Mapping[str, str], kind: str, type_name: str) -> Any:
+    try:
+        target = table[type_name]
+    except KeyError:
+        known = ", ".join(sorted(table))
+        raise UnknownComponent(f"unknown {kind} type {type_name!r} (known: {known})") from None
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def sink_factory(type_name: str) -> SinkFactory:
+    factory: SinkFactory = _load(SINKS, "sink", type_name)
+    return factory
+
+
+def source_factory(type_name: str) -> SourceFactory:
+    factory: SourceFactory = _load(SOURCES, "source", type_name)
+    return factory

@@ -1,0 +1,162 @@
+"""Daemon configuration: where the inventory is, which sinks and sources run, and the routes.
+
+Secrets never live here: sinks take the *names* of environment variables or a clouds.yaml entry.
+Relative paths are resolved against the config file's directory, so a config and its inventory
+can be moved together.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from osmon.records import Kind
+from osmon.spool import DropPolicy
+
+
+class ConfigError(Exception):
+    """Invalid daemon configuration; ``problems`` are ready-to-print ``FILE:LINE: msg`` lines."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class HttpOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    listen: str = Field("127.0.0.1", description="Address of the HTTP listener (loopback default).")
+    port: int = Field(9790, ge=0, le=65535, description="Port of /metrics, /healthz, /status.")
+
+
+class SpoolOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_bytes: int = Field(1 << 30, gt=0, description="Bound on spooled payload bytes.")
+    policy: DropPolicy = Field(DropPolicy.DROP_OLDEST, description="What to do when full.")
+    synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL or NORMAL).")
+
+    @field_validator("synchronous")
+    @classmethod
+    def _sync(cls, v: str) -> str:
+        if v.upper() not in {"FULL", "NORMAL", "EXTRA"}:
+            raise ValueError("must be FULL, NORMAL or EXTRA")
+        return v.upper()
+
+
+class RetryOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attempts: int = Field(3, ge=1, description="Write attempts before a batch is spooled.")
+    initial: float = Field(
+        0.2, gt=0, description="First backoff delay (seconds), doubled each time."
+    )
+    maximum: float = Field(30.0, gt=0, description="Largest backoff delay (seconds).")
+    timeout: float = Field(30.0, gt=0, description="Time limit of one sink call (seconds).")
+
+
+class ComponentOptions(BaseModel):
+    """A sink or source: ``type`` picks the implementation; other keys are its options."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    enabled: bool = True
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class DaemonConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inventory: Path = Field(description="Path of the service inventory (YAML).")
+    state_dir: Path = Field(
+        Path("~/.local/state/osmon"), description="Spool, checkpoints, dead letters, state."
+    )
+    hostname: str | None = Field(None, description="This node's name (default: the host name).")
+    http: HttpOptions = Field(default_factory=HttpOptions)
+    spool: SpoolOptions = Field(default_factory=SpoolOptions)
+    retry: RetryOptions = Field(default_factory=RetryOptions)
+    sinks: dict[str, ComponentOptions] = Field(default_factory=dict)
+    sources: dict[str, ComponentOptions] = Field(default_factory=dict)
+    routes: dict[Kind, list[str]] = Field(
+        default_factory=dict, description="Record kind (sample, event, log) → sink names."
+    )
+    source_path: Path | None = Field(None, exclude=True)
+
+    def enabled_sinks(self) -> dict[str, ComponentOptions]:
+        return {k: v for k, v in self.sinks.items() if v.enabled}
+
+    def enabled_sources(self) -> dict[str, ComponentOptions]:
+        return {k: v for k, v in self.sources.items() if v.enabled}
+
+
+def default_config_path() -> Path:
+    return Path(str(resources.files("osmon") / "data" / "default.yaml"))
+
+
+def _expand(value: str, base: Path) -> Path:
+    p = Path(os.path.expandvars(value)).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def load_config(path: Path | None = None) -> DaemonConfig:
+    path = path or default_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise ConfigError([f"{path}:{line}: {exc.problem}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: {exc}"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}:1: the configuration must be a mapping"])
+    lines = _key_lines(text)
+    try:
+        cfg = DaemonConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            line = lines.get(str(err["loc"][-1]) if err["loc"] else "", 0)
+            problems.append(f"{path}:{line}: {loc}: {err['msg']}")
+        raise ConfigError(problems) from None
+    base = path.parent
+    cfg.inventory = _expand(str(cfg.inventory), base)
+    cfg.state_dir = _expand(str(cfg.state_dir), base)
+    cfg.source_path = path
+    problems = []
+    for kind, names in cfg.routes.items():
+        for n in names:
+            if n not in cfg.sinks:
+                problems.append(
+                    f"{path}:{lines.get(n, 0)}: routes.{kind.value}: no sink named {n!r}"
+                )
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """First line where each mapping key or list scalar appears (for error messages)."""
+    out: dict[str, int] = {}
+    for node_line, token in _scalars(text):
+        out.setdefault(token, node_line)
+    return out
+
+
+def _scalars(text: str) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    try:
+        for tok in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(tok, yaml.ScalarToken):
+                found.append((tok.start_mark.line + 1, tok.value))
+    except yaml.YAMLError:
+        pass
+    return found

@@ -1,0 +1,175 @@
+"""Wires config → sinks → router → sources, serves HTTP, and handles signals.
+
+SIGTERM/SIGINT: sources stop producing, batches in flight settle (flushed to sinks or spooled),
+then sinks close; the whole shutdown is bounded so a supervisor's 10 s grace is never exceeded.
+SIGHUP: the inventory is loaded again and handed to sources that follow it; the router and sinks
+keep running, so no record is dropped. An invalid inventory on reload keeps the old one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+import time
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Gauge
+
+import osmon
+from osmon.components import Context, sink_factory, source_factory
+from osmon.config import DaemonConfig
+from osmon.deadletter import DeadLetters
+from osmon.http.server import HttpServer
+from osmon.inventory import Inventory, InventoryError, load
+from osmon.records import Kind
+from osmon.router import RetryPolicy, Router
+from osmon.selfmetrics import SelfMetrics
+from osmon.sinks.base import Sink
+from osmon.sources.base import Source
+from osmon.spool import Spool
+from osmon.state import LatestState
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_BUDGET = 8.0
+
+
+class Daemon:
+    def __init__(self, cfg: DaemonConfig, inventory: Inventory) -> None:
+        self.cfg = cfg
+        self.registry = CollectorRegistry()
+        self.metrics = SelfMetrics(self.registry)
+        self.started_at = time.time()
+        state_dir = cfg.state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.ctx = Context(
+            inventory=inventory,
+            state_dir=state_dir,
+            registry=self.registry,
+            latest=LatestState(state_dir / "latest-state.json"),
+            extra={"hostname": cfg.hostname or socket.gethostname()},
+        )
+        self.spool = Spool(
+            state_dir / "spool.db",
+            max_bytes=cfg.spool.max_bytes,
+            policy=cfg.spool.policy,
+            synchronous=cfg.spool.synchronous,
+        )
+        self.sinks: dict[str, Sink] = {
+            name: sink_factory(c.type)(name, c.options(), self.ctx)
+            for name, c in cfg.enabled_sinks().items()
+        }
+        routes: dict[Kind, list[Sink]] = {
+            kind: [self.sinks[n] for n in names if n in self.sinks]
+            for kind, names in cfg.routes.items()
+        }
+        r = cfg.retry
+        self.router = Router(
+            routes,
+            self.spool,
+            DeadLetters(state_dir / "deadletter"),
+            self.metrics,
+            RetryPolicy(r.attempts, r.initial, r.maximum, r.timeout),
+        )
+        self.sources: dict[str, Source] = {
+            name: source_factory(c.type)(name, c.options(), self.ctx)
+            for name, c in cfg.enabled_sources().items()
+        }
+        self.http = HttpServer(self.registry, self.status, self.healthy)
+        self._stop = asyncio.Event()
+        self._reloads = 0
+        self._reload_error: str | None = None
+        Gauge("osmon_build_info", "osmon version", ["version"], registry=self.registry).labels(
+            osmon.__version__
+        ).set(1)
+        Gauge("osmon_start_time_seconds", "Start time of the daemon", registry=self.registry).set(
+            self.started_at
+        )
+
+    def healthy(self) -> tuple[bool, str]:
+        if self.router.spool_error:
+            return False, f"spool: {self.router.spool_error}"
+        return True, ""
+
+    def status(self) -> dict[str, Any]:
+        inv = self.ctx.inventory
+        return {
+            "version": osmon.__version__,
+            "uptime_seconds": round(time.time() - self.started_at, 3),
+            "hostname": self.ctx.extra["hostname"],
+            "inventory": {
+                "path": str(self.cfg.inventory),
+                "cloud": getattr(inv, "cloud", None) and str(getattr(inv.cloud, "name", inv.cloud)),
+                "reloads": self._reloads,
+                "reload_error": self._reload_error,
+            },
+            "sources": {name: src.status() for name, src in self.sources.items()},
+            **self.router.status(),
+        }
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def reload(self) -> None:
+        try:
+            inv = load(self.cfg.inventory)
+        except InventoryError as exc:
+            self._reload_error = str(exc)
+            log.error("inventory reload failed, keeping the previous one:\n%s", exc)
+            return
+        self.ctx.inventory = inv
+        self._reloads += 1
+        self._reload_error = None
+        for src in self.sources.values():
+            hook = getattr(src, "reload", None)
+            if hook is not None:
+                hook(self.ctx)
+        log.info("inventory reloaded from %s", self.cfg.inventory)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        await self.http.start(self.cfg.http.listen, self.cfg.http.port)
+        log.info("listening on %s", self.http.bound)
+        await self.router.start()
+        tasks = [
+            asyncio.create_task(self._run_source(name, src), name=f"source-{name}")
+            for name, src in self.sources.items()
+        ]
+        try:
+            await self._stop.wait()
+        finally:
+            await self._shutdown(tasks)
+
+    async def _run_source(self, name: str, src: Source) -> None:
+        backoff = 1.0
+        while not self._stop.is_set():
+            try:
+                await src.run(self.router.submit)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("source %s failed; restarting in %.0fs", name, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60.0)
+
+    async def _shutdown(self, tasks: list[asyncio.Task[None]]) -> None:
+        deadline = time.monotonic() + SHUTDOWN_BUDGET
+        self.router.drain()
+        await asyncio.gather(*(s.stop() for s in self.sources.values()), return_exceptions=True)
+        remaining = max(0.1, deadline - time.monotonic() - 2.0)
+        _, pending = await asyncio.wait(tasks, timeout=remaining) if tasks else (set(), set())
+        for t in pending:
+            t.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await self.router.stop()
+        if self.ctx.latest is not None:
+            self.ctx.latest.flush()
+        self.spool.close()
+        await self.http.stop()
+        log.info("stopped")

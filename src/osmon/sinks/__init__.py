@@ -1,0 +1,1 @@
+"""Sinks: deliver batches of records to one backend. They never import a source."""
