@@ -1,0 +1,3 @@
+from osmon.cli import main
+
+main()

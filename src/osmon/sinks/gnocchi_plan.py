@@ -1,0 +1,141 @@
+"""Turn a batch of samples into Gnocchi batch-measures bodies, remembering which index went where.
+
+Gnocchi answers a batch POST for the whole body, and its errors name a resource (unknown
+resources, invalid input). Keeping, per resource and per metric, the indices of the samples that
+built it lets the sink turn such an answer into per-record failures instead of failing the batch.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from osmon.records import Record, Sample
+
+MAX_TRANSFORMABLE_ID = 289
+"""Gnocchi maps a non-UUID resource id of at most this many characters to a UUID5."""
+
+
+@dataclass(slots=True)
+class MetricGroup:
+    unit: str
+    archive_policy: str | None
+    measures: list[dict[str, float]] = field(default_factory=list)
+    indices: list[int] = field(default_factory=list)
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"measures": self.measures}
+        if self.archive_policy:
+            out["archive_policy_name"] = self.archive_policy
+        if self.unit:
+            out["unit"] = self.unit
+        return out
+
+
+@dataclass(slots=True)
+class ResourceGroup:
+    """Everything one batch says about one resource (attributes merged, later samples win)."""
+
+    resource_id: str
+    resource_type: str
+    attributes: dict[str, Any]
+    first_timestamp: float
+    metrics: dict[str, MetricGroup] = field(default_factory=dict)
+
+    @property
+    def indices(self) -> list[int]:
+        return [i for m in self.metrics.values() for i in m.indices]
+
+    @property
+    def measure_count(self) -> int:
+        return sum(len(m.measures) for m in self.metrics.values())
+
+
+@dataclass(slots=True)
+class Plan:
+    groups: dict[str, ResourceGroup]
+    rejected: list[tuple[int, str]]
+
+
+def gnocchi_resource_id(raw: str) -> str | None:
+    """The id osmon sends for ``raw``, or None when Gnocchi could never accept it.
+
+    ``/`` is replaced by ``_`` as Ceilometer does, so both agents name a resource alike.
+    """
+    rid = raw.replace("/", "_")
+    if not rid:
+        return None
+    if len(rid) > MAX_TRANSFORMABLE_ID:
+        try:
+            uuid.UUID(rid)
+        except ValueError:
+            return None
+    return rid
+
+
+def _reject_reason(record: Record) -> str | None:
+    if not isinstance(record, Sample):
+        return f"not a sample: {type(record).__name__}"
+    if not record.name or "/" in record.name:
+        return f"invalid metric name {record.name!r}"
+    if not isinstance(record.value, int | float) or not math.isfinite(record.value):
+        return f"non-finite value {record.value!r} for {record.name}"
+    if not isinstance(record.timestamp, int | float) or not math.isfinite(record.timestamp):
+        return f"invalid timestamp {record.timestamp!r} for {record.name}"
+    return None
+
+
+def plan_samples(records: Sequence[Record], archive_policy: Callable[[Sample], str | None]) -> Plan:
+    """Group ``records`` by resource and metric; reject what Gnocchi could never store."""
+    groups: dict[str, ResourceGroup] = {}
+    rejected: list[tuple[int, str]] = []
+    for index, record in enumerate(records):
+        reason = _reject_reason(record)
+        if reason is not None:
+            rejected.append((index, reason))
+            continue
+        assert isinstance(record, Sample)
+        rid = gnocchi_resource_id(record.resource_id)
+        if rid is None:
+            rejected.append((index, f"invalid resource id {record.resource_id[:80]!r}"))
+            continue
+        group = groups.get(rid)
+        if group is None:
+            group = groups[rid] = ResourceGroup(
+                rid, record.resource_type or "generic", {}, record.timestamp
+            )
+        elif record.timestamp < group.first_timestamp:
+            group.first_timestamp = record.timestamp
+        if record.resource_attributes:
+            group.attributes.update(record.resource_attributes)
+        metric = group.metrics.get(record.name)
+        if metric is None:
+            metric = group.metrics[record.name] = MetricGroup(record.unit, archive_policy(record))
+        metric.measures.append({"timestamp": float(record.timestamp), "value": float(record.value)})
+        metric.indices.append(index)
+    return Plan(groups, rejected)
+
+
+def chunked(groups: Iterable[ResourceGroup], max_measures: int) -> list[list[ResourceGroup]]:
+    """Split into POST-sized lists; a resource is never split across two requests."""
+    chunks: list[list[ResourceGroup]] = []
+    current: list[ResourceGroup] = []
+    size = 0
+    for group in groups:
+        n = group.measure_count
+        if current and size + n > max_measures:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(group)
+        size += n
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def batch_body(groups: Iterable[ResourceGroup]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The JSON body of ``POST /v1/batch/resources/metrics/measures``."""
+    return {g.resource_id: {name: m.body() for name, m in g.metrics.items()} for g in groups}
