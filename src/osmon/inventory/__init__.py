@@ -1,0 +1,77 @@
+"""The service inventory: one YAML file describing a cloud, and everything it implies.
+
+``load`` reads and checks a file (raising ``InventoryError`` with ``FILE:LINE: message``
+problems); ``expand`` turns the model into probes, log sources, alarms, Nagios objects and
+notification exchanges, with defaults from ``osmon.inventory.catalog``.
+
+Names are imported lazily: the Nagios plugins import ``osmon.inventory.nagios_range`` on every
+run and must not pay for pydantic through this package's ``__init__``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from osmon.inventory.expand import expand
+    from osmon.inventory.expanded import (
+        Alarm,
+        Expansion,
+        LogSource,
+        NagiosHost,
+        NagiosService,
+        NotificationExchange,
+        Probe,
+        Threshold,
+    )
+    from osmon.inventory.loader import load, load_text
+    from osmon.inventory.model import Inventory
+    from osmon.inventory.problems import InventoryError, Problem
+
+_EXPORTS = {
+    "expand": "osmon.inventory.expand",
+    "Alarm": "osmon.inventory.expanded",
+    "Expansion": "osmon.inventory.expanded",
+    "LogSource": "osmon.inventory.expanded",
+    "NagiosHost": "osmon.inventory.expanded",
+    "NagiosService": "osmon.inventory.expanded",
+    "NotificationExchange": "osmon.inventory.expanded",
+    "Probe": "osmon.inventory.expanded",
+    "Threshold": "osmon.inventory.expanded",
+    "load": "osmon.inventory.loader",
+    "load_text": "osmon.inventory.loader",
+    "Inventory": "osmon.inventory.model",
+    "InventoryError": "osmon.inventory.problems",
+    "Problem": "osmon.inventory.problems",
+}
+
+__all__ = [
+    "Alarm",
+    "Expansion",
+    "Inventory",
+    "InventoryError",
+    "LogSource",
+    "NagiosHost",
+    "NagiosService",
+    "NotificationExchange",
+    "Probe",
+    "Problem",
+    "Threshold",
+    "expand",
+    "load",
+    "load_text",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'osmon.inventory' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
