@@ -23,7 +23,6 @@ from typing import Any
 from osmon.logs.parser import LogParser
 
 HOST = "node1"
-SHIP = "from osmon.cli_logs_ship import ship_command; ship_command()"
 
 
 def make_log(path: Path, entries: int) -> None:
@@ -78,7 +77,18 @@ def write_config(tmp: Path) -> Path:
 
 def ship(cfg: Path, log: Path, *extra: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-c", SHIP, str(log), "-c", str(cfg), "--no-progress", *extra],
+        [
+            sys.executable,
+            "-m",
+            "osmon",
+            "logs",
+            "ship",
+            str(log),
+            "-c",
+            str(cfg),
+            "--no-progress",
+            *extra,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -1,0 +1,1 @@
+"""Log collection: parsing (formats, multiline assembly, ECS documents) and file tailing."""

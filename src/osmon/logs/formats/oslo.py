@@ -1,0 +1,127 @@
+"""oslo.log files: every context-bracket era, tracebacks kept whole, WSGI access messages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from osmon.grok import PatternLibrary
+from osmon.logs.formats.base import (
+    LineFormat,
+    Pending,
+    join_message,
+    set_duration,
+    set_original,
+    set_stack,
+)
+from osmon.logs.timestamps import Clock
+
+_SUMMARY_LEVELS = frozenset({"WARNING", "WARN", "ERROR", "CRITICAL", "FATAL"})
+_ACCESS_START = frozenset("0123456789abcdefABCDEF:")
+
+
+class OsloMessage:
+    """What oslo.log's formatter appends to messages, and the access lines some services log.
+
+    Shared by the plain and the syslog-prefixed oslo formats.
+    """
+
+    def __init__(self, lib: PatternLibrary) -> None:
+        self.debug = lib.compile(r"%{OSLO_DEBUG_SUFFIX}\z")
+        self.summary = lib.compile("%{OSLO_ERROR_SUMMARY}")
+        self.access = lib.compile("%{OSLO_WSGI_ACCESS}")
+        self.exception = lib.compile("%{PYTHON_EXCEPTION_LINE}")
+
+    def _strip_debug_suffix(self, doc: dict[str, Any], msg: str) -> str:
+        """OSLO_DEBUG_SUFFIX on the last two (devstack: three) words of the message.
+
+        Equivalent to OSLO_DEBUG_MESSAGE (what Logstash runs) without the backtracking of a
+        greedy ``.*`` over the whole message.
+        """
+        cut = len(msg)
+        for _ in range(3 if msg.endswith("}}") else 2):
+            cut = msg.rfind(" ", 0, cut)
+            if cut < 0:
+                return msg
+        m = self.debug.regex.match(msg, cut + 1)
+        if m is None:
+            return msg
+        self.debug.fill(m, doc)
+        msg = doc["message"] = msg[:cut]
+        return msg
+
+    def complete(self, p: Pending) -> dict[str, Any]:
+        doc = p.doc
+        msg: str = doc.get("message", "")
+        if p.more:
+            msg = doc["message"] = join_message(msg, p.more)
+        level = doc["log"]["level"]
+        if level == "DEBUG" and (msg[-1:].isdigit() or msg.endswith("}}")):
+            msg = self._strip_debug_suffix(doc, msg)
+        elif level in _SUMMARY_LEVELS and ": " in msg:
+            m = self.summary.regex.match(msg.partition("\n")[0])
+            if m is not None:
+                self.summary.fill(m, doc)
+        if msg[:1] in _ACCESS_START and '"' in msg:
+            m = self.access.regex.match(msg)
+            if m is not None:
+                set_duration(doc, self.access.fill(m, doc))
+        if p.stack:
+            set_stack(doc, p.stack)
+            error = doc.get("error")
+            if error is not None and "type" not in error and p.stack:
+                m = self.exception.regex.match(p.stack[-1].strip())
+                if m is not None:
+                    self.exception.fill(m, doc)
+        set_original(doc, p.original)
+        return doc
+
+
+class OsloFormat(LineFormat):
+    """``<date> <time>.<ms> <pid> <LEVEL> <logger> [<context>] <message>`` (oslo.log files).
+
+    A traceback is logged as further lines with the header's exact ``<time>.<ms> <pid>``
+    prefix and no context bracket; those lines become ``error.stack_trace``. Lines that do not
+    start with a date continue the message (multi-line messages are not prefixed).
+    """
+
+    name = "oslo"
+    pattern = "%{OSLO_LINE}"
+    upper_level = False
+
+    def __init__(self, clock: Clock, lib: PatternLibrary) -> None:
+        super().__init__(clock, lib)
+        g = self.grok
+        self._pid = g.groups_for("[process][pid]")[0]
+        self._ctx = g.groups_for("[@metadata][context]")[0]
+        self._msg = g.groups_for("message")[0]
+        self._fill = g.fill_new
+        self._message = OsloMessage(lib)
+        self.complete = self._message.complete  # type: ignore[method-assign]
+
+    def begin(self, line: str) -> Pending | None:
+        m = self._match(line)
+        if m is None:
+            return None
+        doc: dict[str, Any] = {"@timestamp": None}
+        meta = self._fill(m, doc)
+        doc["@timestamp"] = self.clock.naive19(meta["timestamp"])
+        return Pending(self, doc, line, line[: m.end(self._pid) + 1])
+
+    def key(self, line: str, m: re.Match[str]) -> str:
+        return line[: m.end(self._pid) + 1]
+
+    def absorb(self, p: Pending, line: str) -> bool:
+        if line.startswith(p.key):
+            m = self._match(line)
+            if m is None or m.group(self._ctx) is not None:
+                return False
+            p.add_stack(line, m.group(self._msg))
+            return True
+        if line[4:5] == "-" and line[7:8] == "-" and line[:4].isdigit():
+            return False
+        p.add_more(line, line)
+        return True
+
+    def complete(self, p: Pending) -> dict[str, Any]:
+        return self._message.complete(p)

@@ -1,0 +1,553 @@
+"""The ``logs`` source: tailed files → parser → LogRecord batches, checkpointed on ack.
+
+At-least-once: a file's checkpoint moves only when the router acked a batch, and only to the end
+of the last entry of that file in the batch, so a multi-line entry still being assembled keeps
+the checkpoint before its first line. A nack rewinds every file to its checkpoint and reads
+again; document ids (host + content fingerprint + offset) make the repeat a no-op at the backend.
+
+Files found by the first scan without a checkpoint start at their beginning by default, as
+Filebeat and Vector do (``read_from: end`` starts them at their end); files that appear later
+always start at their beginning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from osmon.batch import Batch
+from osmon.logs.checkpoint import CheckpointRegistry, FileCheckpoint
+from osmon.logs.fingerprint import FINGERPRINT_BYTES, doc_id
+from osmon.logs.metrics import LogMetrics, log_metrics_for
+from osmon.logs.spans import Span, SpanTracker
+from osmon.logs.tail import MAX_LINE_BYTES, FileKey, Line, ReadFrom, TailedFile, Tailer, WatchSpec
+from osmon.records import LogRecord
+from osmon.sources.base import Submit
+
+if TYPE_CHECKING:
+    from osmon.components import Context
+    from osmon.inventory import Inventory
+
+log = logging.getLogger(__name__)
+
+READ_BUDGET = 1 << 20
+UNPARSED_TAG = "_grokparsefailure"  # osmon.logs.parser.PARSE_FAILURE, without importing grok
+
+
+class ParsedEntry(Protocol):
+    @property
+    def doc(self) -> Mapping[str, Any]: ...
+
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+class EntryParser(Protocol):
+    def feed(self, line: str, offset: int) -> Sequence[Any]: ...
+
+    def flush(self) -> Sequence[Any]: ...
+
+
+ParserFactory = Callable[[WatchSpec, str], EntryParser]
+RecordMaker = Callable[[Any, str], LogRecord]
+
+
+class FileOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(description="Glob of the files (``**`` allowed).")
+    format: str = Field("oslo", description="Parser format of these files.")
+    service: str = Field("", description="service.name of their records.")
+
+    @field_validator("format")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if not known_format(v):
+            raise ValueError(f"unknown log format {v!r} (known: {', '.join(known_formats())})")
+        return v
+
+
+def known_formats() -> list[str]:
+    from osmon.logs.formats import ALIASES, FORMATS
+
+    return ["auto", *FORMATS, *ALIASES]
+
+
+def known_format(name: str) -> bool:
+    return name in known_formats()
+
+
+class LogsOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    files: list[FileOptions] | None = Field(
+        None, description="Files to tail (default: the log files of the inventory's services)."
+    )
+    poll_interval: float = Field(0.25, gt=0, description="Seconds between polls of idle files.")
+    scan_interval: float = Field(2.0, gt=0, description="Seconds between globs for new files.")
+    batch_max_records: int = Field(1000, ge=1, description="Records per batch at most.")
+    batch_max_wait: float = Field(0.5, ge=0, description="Seconds a record waits for a batch.")
+    read_from: ReadFrom = Field(
+        ReadFrom.BEGINNING, description="Start of files found at first start without checkpoint."
+    )
+    rotate_wait: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds a rotated or deleted file is kept open after its last write.",
+    )
+    flush_after: float = Field(
+        5.0, gt=0, description="Seconds after which an idle multi-line entry is emitted."
+    )
+    partial_line_after: float = Field(
+        30.0, gt=0, description="Seconds after which a line without its newline is emitted."
+    )
+    max_line_bytes: int = Field(MAX_LINE_BYTES, ge=64, description="Longer lines are cut.")
+    host: str | None = Field(None, description="host.name of the records (default: hostname).")
+    timezone: str | None = Field(None, description="Zone of naive timestamps (default: inventory).")
+    checkpoints: Path | None = Field(
+        None, description="Registry (default: state_dir/checkpoints.db)."
+    )
+    forget_after: float = Field(
+        7 * 86400.0,
+        gt=0,
+        description="Seconds after which a checkpoint of an unseen file is dropped.",
+    )
+
+
+@dataclass(slots=True)
+class LogStats:
+    """Counts of what sinks accepted; ``lines_read`` also counts lines read again after a nack."""
+
+    files: int = 0
+    lines: int = 0
+    entries: int = 0
+    unparsed: int = 0
+    truncated: int = 0
+    bytes_acked: int = 0
+    nacks: int = 0
+    lines_read: int = 0
+
+
+@dataclass(slots=True)
+class _Work:
+    file: TailedFile
+    generation: int
+    parser: EntryParser
+    spans: SpanTracker = field(default_factory=SpanTracker)
+    closing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    record: LogRecord
+    key: FileKey
+    generation: int
+    span: Span
+    unparsed: bool
+
+
+def _unparsed(doc: Mapping[str, Any]) -> bool:
+    tags = doc.get("tags")
+    return isinstance(tags, list) and UNPARSED_TAG in tags
+
+
+def _flag_truncated(doc: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(doc)
+    logpart = dict(out.get("log") or {})
+    logpart["flags"] = [*logpart.get("flags", []), "truncated"]
+    out["log"] = logpart
+    return out
+
+
+def default_parsers(host: str, timezone: str) -> tuple[ParserFactory, RecordMaker]:
+    """The built-in grok parser (imported here so the source can be tested without it)."""
+    from osmon.logs.parser import LogParser, to_record
+
+    def make(spec: WatchSpec, path: str) -> EntryParser:
+        return LogParser(spec.format, service=spec.service, host=host, timezone=timezone, path=path)
+
+    return make, to_record
+
+
+class LogsSource:
+    """Tails files until stopped (``follow``), or until every file is read to its end."""
+
+    def __init__(
+        self,
+        name: str,
+        specs: Sequence[WatchSpec],
+        registry_path: Path,
+        *,
+        host: str,
+        parser_factory: ParserFactory,
+        record_maker: RecordMaker,
+        follow: bool = True,
+        ignore_checkpoints: bool = False,
+        options: LogsOptions | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        metrics: LogMetrics | None = None,
+    ) -> None:
+        self.name = name
+        self.opts = options or LogsOptions()
+        self.specs = list(specs)
+        self.registry_path = registry_path
+        self.host = host
+        self.parser_factory = parser_factory
+        self.record_maker = record_maker
+        self.follow = follow
+        self.ignore_checkpoints = ignore_checkpoints
+        self.clock = clock
+        self.metrics = metrics
+        self.stats = LogStats()
+        self.last_error: str | None = None
+        self._registry: CheckpointRegistry | None = None
+        self._tailer: Tailer | None = None
+        self._work: dict[FileKey, _Work] = {}
+        self._pending: list[_Pending] = []
+        self._oldest: float | None = None
+        self._next_scan = 0.0
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._failures = 0
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def run(self, submit: Submit) -> None:
+        self._stopping = False
+        await self.open()
+        try:
+            while not self._stopping:
+                progressed = await self.poll_once(submit)
+                if self._failures:
+                    await self._sleep(min(30.0, self.opts.poll_interval * 2**self._failures))
+                elif not progressed:
+                    if not self.follow and self.finished:
+                        return
+                    await self._sleep(self.opts.poll_interval)
+        finally:
+            await self.close()
+
+    async def open(self) -> None:
+        await asyncio.to_thread(self._open)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._close)
+
+    async def poll_once(self, submit: Submit) -> bool:
+        """One round: scan if due, read, submit a batch if one is due, release drained files.
+
+        Returns True when there may be more to do at once (lines were read or a batch acked).
+        """
+        read_any = await asyncio.to_thread(self._step, self.clock())
+        acked = False
+        if self._batch_due(read_any):
+            acked = await self._submit(submit)
+            self._failures = 0 if acked else self._failures + 1
+        await asyncio.to_thread(self._release_drained)
+        return read_any or acked
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    def reload(self, ctx: Context) -> None:
+        """SIGHUP: follow the inventory's log files again (only when ``files`` is not set)."""
+        if self.opts.files is None:
+            self.specs = inventory_specs(ctx.inventory, self.host)
+            if self._tailer is not None:
+                self._tailer.specs = list(self.specs)
+            self._next_scan = 0.0
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    def _open(self) -> None:
+        self._work.clear()
+        self._registry = CheckpointRegistry(self.registry_path)
+        self._tailer = Tailer(
+            self.specs,
+            self._registry,
+            self.name,
+            read_from=self.opts.read_from,
+            ignore_checkpoints=self.ignore_checkpoints,
+            max_line_bytes=self.opts.max_line_bytes,
+            rotate_wait=self.opts.rotate_wait,
+            clock=self.clock,
+        )
+        self._scan(self.clock())
+        self._registry.prune(
+            self.name, time.time() - self.opts.forget_after, self._tailer.files.keys()
+        )
+
+    def _close(self) -> None:
+        if self._tailer is not None:
+            self._tailer.close()
+        if self._registry is not None:
+            self._registry.close()
+        self._pending.clear()
+
+    # -- reading (worker thread) ---------------------------------------------------------------
+
+    def _scan(self, now: float) -> None:
+        assert self._tailer is not None
+        for f in self._tailer.scan():
+            self._work[f.key] = _Work(f, f.generation, self.parser_factory(f.spec, f.path))
+            self.stats.files += 1
+            log.info("%s: following %s from offset %d", self.name, f.path, f.pos)
+        self._next_scan = now + self.opts.scan_interval
+
+    def _step(self, now: float) -> bool:
+        """Scan if due, read what is new, emit idle entries; True if any line was read."""
+        assert self._tailer is not None
+        if now >= self._next_scan:
+            self._scan(now)
+        read_any = False
+        for w in list(self._work.values()):
+            f = w.file
+            try:
+                self._check(w)
+                if len(self._pending) < self.opts.batch_max_records:
+                    lines = f.read(READ_BUDGET, now)
+                    read_any = read_any or bool(lines)
+                    for line in lines:
+                        self._feed(w, line)
+                self._idle(w, now)
+            except OSError as exc:
+                self.last_error = f"{f.path}: {exc.strerror or exc}"
+                log.warning("%s: %s", self.name, self.last_error)
+        return read_any
+
+    def _check(self, w: _Work) -> None:
+        assert self._tailer is not None
+        reason = w.file.changed()
+        if reason is None:
+            return
+        log.warning("%s: %s %s; reading it again from offset 0", self.name, w.file.path, reason)
+        self._flush(w)
+        self._tailer.reset(w.file)
+        w.generation = w.file.generation
+        w.parser = self.parser_factory(w.file.spec, w.file.path)
+        w.closing = False
+
+    def _idle(self, w: _Work, now: float) -> None:
+        assert self._tailer is not None
+        f = w.file
+        quiet = now - f.last_growth
+        finite_end = not self.follow and f.at_eof
+        drained = self._tailer.drained(f)
+        if f.partial and (finite_end or drained or quiet >= self.opts.partial_line_after):
+            line = f.take_partial()
+            if line is not None:
+                self._feed(w, line)
+        if w.spans.pending and (finite_end or drained or quiet >= self.opts.flush_after):
+            self._flush(w)
+        if drained:
+            w.closing = True
+
+    def _feed(self, w: _Work, line: Line) -> None:
+        self.stats.lines_read += 1
+        entries = w.parser.feed(line.text, line.start)
+        self._emit(w, entries, w.spans.fed(line, entries))
+
+    def _flush(self, w: _Work) -> None:
+        entries = w.parser.flush()
+        self._emit(w, entries, w.spans.flushed(entries))
+
+    def _emit(self, w: _Work, entries: Sequence[ParsedEntry], spans: Sequence[Span]) -> None:
+        f = w.file
+        for entry, span in zip(entries, spans, strict=True):
+            head = f.head[: min(FINGERPRINT_BYTES, span.end)]
+            rec = self.record_maker(entry, doc_id(self.host, head, span.start))
+            if span.truncated:
+                rec = dataclasses.replace(rec, doc=_flag_truncated(rec.doc))
+            if not rec.service and f.spec.service:
+                rec = dataclasses.replace(rec, service=f.spec.service)
+            self._pending.append(_Pending(rec, f.key, w.generation, span, _unparsed(rec.doc)))
+            if self._oldest is None:
+                self._oldest = self.clock()
+
+    # -- batching and acknowledgement ----------------------------------------------------------
+
+    def _batch_due(self, read_any: bool) -> bool:
+        if not self._pending:
+            return False
+        if len(self._pending) >= self.opts.batch_max_records or not read_any:
+            return True
+        return self._oldest is not None and self.clock() - self._oldest >= self.opts.batch_max_wait
+
+    async def _submit(self, submit: Submit) -> bool:
+        n = self.opts.batch_max_records
+        items, self._pending = self._pending[:n], self._pending[n:]
+        self._oldest = self.clock() if self._pending else None
+        outcome: list[bool] = []
+        batch = Batch(
+            self.name,
+            [p.record for p in items],
+            on_ack=lambda: outcome.append(True),
+            on_nack=lambda: outcome.append(False),
+        )
+        try:
+            await submit(batch)
+        except BaseException:
+            batch.nack()
+            await asyncio.to_thread(self._rewind)
+            raise
+        if outcome and outcome[0]:
+            await asyncio.to_thread(self._commit, items)
+            return True
+        self.stats.nacks += 1
+        self.last_error = "batch not accepted; re-reading from the checkpoints"
+        await asyncio.to_thread(self._rewind)
+        return False
+
+    def _commit(self, items: Iterable[_Pending]) -> None:
+        ends: dict[FileKey, int] = {}
+        st = self.stats
+        for p in items:
+            st.entries += 1
+            st.lines += p.span.lines
+            st.unparsed += p.unparsed
+            st.truncated += p.span.truncated
+            if self.metrics is not None:
+                self.metrics.observe(p.record.service, p.record.doc)
+            w = self._work.get(p.key)
+            if w is not None and w.generation == p.generation:
+                ends[p.key] = max(ends.get(p.key, 0), p.span.end)
+        checkpoints: list[FileCheckpoint] = []
+        for key, end in ends.items():
+            f = self._work[key].file
+            if end > f.committed:
+                self.stats.bytes_acked += end - f.committed
+                f.committed = end
+                checkpoints.append(f.checkpoint(end))
+        if self._registry is not None:
+            self._registry.commit(self.name, checkpoints)
+
+    def _rewind(self) -> None:
+        self._pending.clear()
+        self._oldest = None
+        for w in self._work.values():
+            w.file.rewind(w.file.committed)
+            w.parser = self.parser_factory(w.file.spec, w.file.path)
+            w.spans.clear()
+            w.closing = False
+
+    def _release_drained(self) -> None:
+        assert self._tailer is not None
+        busy = {p.key for p in self._pending}
+        for key, w in list(self._work.items()):
+            if w.closing and key not in busy and not w.spans.pending:
+                log.info("%s: done with %s at offset %d", self.name, w.file.path, w.file.pos)
+                self._tailer.release(w.file)
+                del self._work[key]
+
+    @property
+    def finished(self) -> bool:
+        """Every file read to its end and every entry acked (the end of a ``follow=False`` run)."""
+        return not self._pending and all(
+            w.file.at_eof and not w.file.partial and not w.spans.pending
+            for w in self._work.values()
+        )
+
+    # -- status --------------------------------------------------------------------------------
+
+    def progress(self) -> tuple[int, int]:
+        """(bytes up to the checkpoints, bytes in the files) over the files open now."""
+        files = [w.file for w in list(self._work.values())]
+        return sum(f.committed for f in files), sum(max(f.size, f.committed) for f in files)
+
+    def status(self) -> dict[str, Any]:
+        tailer = self._tailer
+        return {
+            "type": "logs",
+            "host": self.host,
+            "patterns": [s.pattern for s in self.specs],
+            "files": [
+                {
+                    "path": w.file.path,
+                    "service": w.file.spec.service,
+                    "format": w.file.spec.format,
+                    "offset": w.file.pos,
+                    "committed": w.file.committed,
+                    "size": w.file.size,
+                    "rotated": not w.file.matched,
+                }
+                for w in list(self._work.values())
+            ],
+            "problems": dict(tailer.problems) if tailer else {},
+            "pending": len(self._pending),
+            "stats": dataclasses.asdict(self.stats),
+            "last_error": self.last_error,
+        }
+
+
+# -- inventory adapter and factory ---------------------------------------------------------
+
+
+def _short(host: str) -> str:
+    return host.split(".", 1)[0].lower()
+
+
+def inventory_specs(inventory: Inventory, host: str) -> list[WatchSpec]:
+    """The log files the inventory places on ``host`` (compared by short host name)."""
+    from osmon.inventory import expand
+
+    me = _short(host)
+    specs: list[WatchSpec] = []
+    for src in expand(inventory).log_sources:
+        spec = WatchSpec(src.path, src.format, src.service_name or src.service)
+        if _short(src.host) == me and spec not in specs:
+            specs.append(spec)
+    return specs
+
+
+def inventory_timezone(inventory: Inventory) -> str:
+    from osmon.inventory import expand
+
+    return expand(inventory).log_timezone or "UTC"
+
+
+def _parseable(name: str, spec: WatchSpec) -> WatchSpec:
+    """An inventory format the parser lacks falls back to ``auto``: lines are kept either way."""
+    if known_format(spec.format):
+        return spec
+    log.warning(
+        "%s: %s: no parser for format %r, using auto-detection", name, spec.pattern, spec.format
+    )
+    return WatchSpec(spec.pattern, "auto", spec.service)
+
+
+def build(name: str, options: Mapping[str, Any], ctx: Context) -> LogsSource:
+    opts = LogsOptions.model_validate(dict(options))
+    host = opts.host or str(ctx.extra.get("hostname") or socket.gethostname())
+    timezone = opts.timezone or inventory_timezone(ctx.inventory)
+    if opts.files is None:
+        specs = [_parseable(name, s) for s in inventory_specs(ctx.inventory, host)]
+        if not specs:
+            log.warning("%s: the inventory places no log file on host %r", name, host)
+    else:
+        specs = [WatchSpec(f.path, f.format, f.service) for f in opts.files]
+    make_parser, to_record = default_parsers(host, timezone)
+    return LogsSource(
+        name,
+        specs,
+        opts.checkpoints or ctx.state_dir / "checkpoints.db",
+        host=host,
+        parser_factory=make_parser,
+        record_maker=to_record,
+        options=opts,
+        metrics=log_metrics_for(ctx.registry),
+    )
