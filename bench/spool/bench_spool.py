@@ -54,9 +54,16 @@ class Switch:
 
 def make_records(n: int) -> list[Record]:
     return [
-        Sample("memory", 512.0 + i, 1.7e9 + i, unit="MB", resource_id=f"inst-{i % 1000}",
-               resource_type="instance", resource_attributes={"host": "cmp1", "flavor_id": "m1"},
-               labels={"host": "cmp1"})
+        Sample(
+            "memory",
+            512.0 + i,
+            1.7e9 + i,
+            unit="MB",
+            resource_id=f"inst-{i % 1000}",
+            resource_type="instance",
+            resource_attributes={"host": "cmp1", "flavor_id": "m1"},
+            labels={"host": "cmp1"},
+        )
         for i in range(n)
     ]
 
@@ -64,12 +71,17 @@ def make_records(n: int) -> list[Record]:
 async def osmon_run(records: list[Record], batch: int, sync: str, d: Path) -> float:
     sink = Switch()
     spool = Spool(d / "spool.db", synchronous=sync)
-    router = Router({Kind.SAMPLE: [sink]}, spool, DeadLetters(d / "dl"),
-                    SelfMetrics(CollectorRegistry()), RetryPolicy(attempts=1, initial=0.001))
+    router = Router(
+        {Kind.SAMPLE: [sink]},
+        spool,
+        DeadLetters(d / "dl"),
+        SelfMetrics(CollectorRegistry()),
+        RetryPolicy(attempts=1, initial=0.001),
+    )
     await router.start()
     t0 = time.perf_counter()
     for i in range(0, len(records), batch):
-        await router.submit(Batch("bench", records[i:i + batch]))
+        await router.submit(Batch("bench", records[i : i + batch]))
     sink.up = True
     router.sinks["bench"].wake.set()
     while sink.got < len(records):
@@ -118,10 +130,14 @@ def main() -> None:
     r_osmon = a.records / t_osmon
     r_naive = a.naive_records / t_naive
     print(f"synchronous={a.synchronous} batch={a.batch}")
-    print(f"osmon router->spool->replay: {a.records} records in {t_osmon:.2f}s "
-          f"= {r_osmon:,.0f} records/s")
-    print(f"baseline, 1 txn per record : {a.naive_records} records in {t_naive:.2f}s "
-          f"= {r_naive:,.0f} records/s")
+    print(
+        f"osmon router->spool->replay: {a.records} records in {t_osmon:.2f}s "
+        f"= {r_osmon:,.0f} records/s"
+    )
+    print(
+        f"baseline, 1 txn per record : {a.naive_records} records in {t_naive:.2f}s "
+        f"= {r_naive:,.0f} records/s"
+    )
     print(f"ratio: {r_osmon / r_naive:.1f}x")
 
 
