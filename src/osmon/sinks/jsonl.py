@@ -36,6 +36,33 @@ class JsonlSink:
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self._drop_torn_tail)
+
+    def _drop_torn_tail(self) -> None:
+        """A crash mid-append leaves a partial last line; that batch was never acknowledged
+        and will be written again, so cut the fragment rather than glue the next line to it."""
+        if not self.path.exists():
+            return
+        with self.path.open("r+b") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            pos = size
+            while pos > 0:
+                step = min(65536, pos)
+                fh.seek(pos - step)
+                chunk = fh.read(step)
+                nl = chunk.rfind(b"\n")
+                if nl >= 0:
+                    keep = pos - step + nl + 1
+                    break
+                pos -= step
+            else:
+                keep = 0
+            if keep != size:
+                fh.truncate(keep)
+                fh.flush()
+                os.fsync(fh.fileno())
 
     def _append(self, lines: str) -> None:
         with self.path.open("a", encoding="utf-8") as fh:
