@@ -27,15 +27,17 @@ class CompiledGrok:
     unless ``metadata=True``.
     """
 
-    __slots__ = ("_fill", "_fill_new", "fields", "pattern", "regex")
+    __slots__ = ("_fill", "_fill_new", "fields", "filler_new", "pattern", "regex")
 
     def __init__(self, pattern: str, regex: re.Pattern[str], fields: tuple[GrokField, ...]) -> None:
         self.pattern = pattern
         self.regex = regex
         self.fields = fields
         spec = [(f.group - 1, f.path, f.conversion) for f in fields]
-        self._fill: Filler = make_filler(spec)
-        self._fill_new: Filler = make_filler(spec, merge=False)
+        self._fill: Filler = make_filler(spec, groups=regex.groups)
+        self._fill_new: Filler = make_filler(spec, merge=False, groups=regex.groups)
+        self.filler_new = self._fill_new
+        """``fill_new`` taking ``m.groups()``: one call less in a parser's hot loop."""
 
     def __repr__(self) -> str:
         return f"CompiledGrok({self.pattern!r})"

@@ -52,7 +52,12 @@ def _to_float(v: str) -> float | str:
         return v
 
 
-def make_filler(fields: Sequence[tuple[int, Path, str | None]], *, merge: bool = True) -> Filler:
+def make_filler(
+    fields: Sequence[tuple[int, Path, str | None]],
+    *,
+    merge: bool = True,
+    groups: int | None = None,
+) -> Filler:
     """Generate ``fill(groups, doc) -> metadata``.
 
     ``fields`` holds (group index in ``groups``, path, conversion). Paths under ``@metadata``
@@ -60,7 +65,8 @@ def make_filler(fields: Sequence[tuple[int, Path, str | None]], *, merge: bool =
     into ``doc``; when a path is captured by several groups (alternatives), the first
     non-empty one wins. With ``merge``, top-level objects already in ``doc`` are updated, not
     replaced, so a second pattern can refine a document the first one built; without it
-    ``doc`` must not hold them yet (a little faster).
+    ``doc`` must not hold them yet (a little faster). ``groups`` (the length of the groups
+    tuple) lets the filler unpack the tuple at once when every group is a field.
     """
     leaves: set[Path] = set()
     nodes: dict[Path, str] = {(): "doc"}
@@ -74,7 +80,12 @@ def make_filler(fields: Sequence[tuple[int, Path, str | None]], *, merge: bool =
         if path in nodes:
             raise GrokSyntaxError(f"field {'.'.join(path)!r} is both a value and an object")
         leaves.add(path)
+    used = {gi for gi, _, _ in fields}
     lines = ["def fill(g, doc):", "    meta = {}"]
+    if groups is not None and used == set(range(groups)) and groups > 1:
+        lines.append(f"    {', '.join(f'v{i}' for i in range(groups))} = g")
+    else:
+        lines += [f"    v{i} = g[{i}]" for i in sorted(used)]
     lines += [f"    {var} = {{}}" for p, var in nodes.items() if p]
     seen: set[Path] = set()
     for gi, path, conv in fields:
@@ -82,19 +93,19 @@ def make_filler(fields: Sequence[tuple[int, Path, str | None]], *, merge: bool =
             target, key = "meta", ".".join(path[1:]) or METADATA
         else:
             target, key = nodes[path[:-1]], path[-1]
-        lines.append(f"    v = g[{gi}]")
-        cond = "v is not None"
+        v = f"v{gi}"
+        cond = f"{v} is not None"
         if path in seen:
             cond += f" and {key!r} not in {target}"
         seen.add(path)
         lines.append(f"    if {cond}:")
         if conv == "int":
-            lines += ["        try:", "            v = int(v)", "        except ValueError:"]
-            lines.append("            v = _to_int(v)")
+            lines += ["        try:", f"            {v} = int({v})", "        except ValueError:"]
+            lines.append(f"            {v} = _to_int({v})")
         elif conv == "float":
-            lines += ["        try:", "            v = float(v)", "        except ValueError:"]
-            lines.append("            v = _to_float(v)")
-        lines.append(f"        {target}[{key!r}] = v")
+            lines += ["        try:", f"            {v} = float({v})", "        except ValueError:"]
+            lines.append(f"            {v} = _to_float({v})")
+        lines.append(f"        {target}[{key!r}] = {v}")
     for path in sorted((p for p in nodes if p), key=len, reverse=True):
         parent = nodes[path[:-1]]
         var = nodes[path]

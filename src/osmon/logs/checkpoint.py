@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS journal_cursor (
 );
 """
 
+_BUSY_TIMEOUT = 30.0
+
 
 @dataclass(frozen=True, slots=True)
 class FileCheckpoint:
@@ -53,10 +55,25 @@ class CheckpointRegistry:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = sqlite3.connect(
+            path, timeout=_BUSY_TIMEOUT, check_same_thread=False, isolation_level=None
+        )
+        self._wal()
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(_SCHEMA)
+
+    def _wal(self) -> None:
+        """Switch to WAL; SQLite answers "locked" at once, without waiting for the busy
+        timeout, while another connection is creating the same new file, so retry."""
+        deadline = time.monotonic() + _BUSY_TIMEOUT
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def get(self, source: str, dev: int, inode: int) -> FileCheckpoint | None:
         with self._lock:

@@ -20,14 +20,20 @@ def fingerprint(head: bytes) -> str:
     return blake2b(head[:FINGERPRINT_BYTES], digest_size=16).hexdigest()
 
 
+def doc_id_prefix(host: str, head: bytes) -> str:
+    """The hash part of ``doc_id``: the same for every entry ending past the first
+    ``FINGERPRINT_BYTES`` bytes of a file, so a reader computes it once per file."""
+    h = blake2b(digest_size=12)
+    h.update(host.encode("utf-8", "surrogateescape"))
+    h.update(b"\0")
+    h.update(head[:FINGERPRINT_BYTES])
+    return h.hexdigest()
+
+
 def doc_id(host: str, head: bytes, offset: int) -> str:
     """Id of the entry starting at ``offset``; ``head`` is the file's first bytes up to its end.
 
     The offset stays readable at the end of the id, which helps when comparing a backend with a
     file by hand.
     """
-    h = blake2b(digest_size=12)
-    h.update(host.encode("utf-8", "surrogateescape"))
-    h.update(b"\0")
-    h.update(head[:FINGERPRINT_BYTES])
-    return f"{h.hexdigest()}-{offset}"
+    return f"{doc_id_prefix(host, head)}-{offset}"

@@ -111,31 +111,39 @@ class LogParser:
 
     def feed(self, line: str, offset: int) -> list[Entry]:
         end = offset + (len(line) if line.isascii() else _byte_len(line)) + 1
-        blank = not line or line.isspace()
+        raw = line
         if line.endswith("\r"):
             line = line[:-1]
         if "\x1b" in line:
             line = _ANSI.sub("", line)
-        out: list[Entry] = []
         p = self._pending
         if p is not None:
             if p.fmt.absorb(p, line):
                 p.end = end
-                return out
+                return []
             self._pending = None
-            out.append(self._entry(p))
+            q = self._fmt.begin(line)
+            if q is None:
+                if not raw or raw.isspace():
+                    return [self._entry(p)]
+                return [self._entry(p), self._unparsed(line, offset, end)]
+            q.offset = offset
+            q.end = end
+            if q.fmt.multiline:
+                self._pending = q
+                return [self._entry(p)]
+            return [self._entry(p), self._entry(q)]
         q = self._fmt.begin(line)
         if q is None:
-            if not blank:
-                out.append(self._unparsed(line, offset, end))
-            return out
+            if not raw or raw.isspace():
+                return []
+            return [self._unparsed(line, offset, end)]
         q.offset = offset
         q.end = end
         if q.fmt.multiline:
             self._pending = q
-        else:
-            out.append(self._entry(q))
-        return out
+            return []
+        return [self._entry(q)]
 
     def flush(self) -> list[Entry]:
         p = self._pending
@@ -154,7 +162,11 @@ class LogParser:
             self._last_ts = ts
         self._static(doc)
         self.parsed += 1
-        return _make_entry(doc, p.offset, p.end)
+        e: Entry = _new(Entry)
+        _set_doc(e, doc)
+        _set_offset(e, p.offset)
+        _set_end(e, p.end)
+        return e
 
     def _unparsed(self, line: str, offset: int, end: int) -> Entry:
         doc: dict[str, Any] = {
@@ -168,26 +180,41 @@ class LogParser:
         return _make_entry(doc, offset, end)
 
     def _static(self, doc: dict[str, Any]) -> None:
-        if self._host and "host" not in doc:
-            doc["host"] = {"name": self._host}
+        host = self._host
+        if host and "host" not in doc:
+            doc["host"] = {"name": host}
         service = self._service
         if not service:
             proc = doc.get("process")
             service = (proc.get("name") if proc else None) or self._path_service
         if service:
             doc["service"] = {"name": service}
-        if self._path:
+        path = self._path
+        if path:
             log = doc.get("log")
             if log is None:
-                doc["log"] = {"file": {"path": self._path}}
+                doc["log"] = {"file": {"path": path}}
             else:
-                log["file"] = {"path": self._path}
+                log["file"] = {"path": path}
+
+
+_set_rec_doc = LogRecord.__dict__["doc"].__set__
+_set_rec_id = LogRecord.__dict__["doc_id"].__set__
+_set_rec_service = LogRecord.__dict__["service"].__set__
 
 
 def to_record(entry: Entry, doc_id: str) -> LogRecord:
-    """The record a source submits; ``doc_id`` should be deterministic (host, file, offset)."""
-    service = entry.doc.get("service")
-    return LogRecord(doc=entry.doc, doc_id=doc_id, service=service["name"] if service else "")
+    """The record a source submits; ``doc_id`` should be deterministic (host, file, offset).
+
+    Built like ``_make_entry``: one record per entry makes the frozen ``__init__`` count.
+    """
+    doc = entry.doc
+    service = doc.get("service")
+    rec: LogRecord = _new(LogRecord)
+    _set_rec_doc(rec, doc)
+    _set_rec_id(rec, doc_id)
+    _set_rec_service(rec, service["name"] if service else "")
+    return rec
 
 
 __all__ = ["DATE_FAILURE", "PARSE_FAILURE", "Entry", "LogParser", "to_record"]

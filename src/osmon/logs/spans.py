@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from osmon.logs.tail import Line
 
@@ -26,12 +25,14 @@ class EntryLike(Protocol):
     def end(self) -> int: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     start: int
     end: int
     truncated: bool
     lines: int
+
+
+_make_span = tuple.__new__
 
 
 def _ends(line: Line) -> set[int]:
@@ -41,6 +42,8 @@ def _ends(line: Line) -> set[int]:
 
 class SpanTracker:
     """Lines fed to one parser that no returned entry has covered yet."""
+
+    __slots__ = ("_lines",)
 
     def __init__(self) -> None:
         self._lines: deque[Line] = deque()
@@ -54,11 +57,22 @@ class SpanTracker:
 
     def fed(self, line: Line, entries: Sequence[EntryLike]) -> list[Span]:
         """Spans of ``entries``, the parser's answer to ``line``."""
-        prev = self._lines[-1] if self._lines else None
-        self._lines.append(line)
+        lines = self._lines
+        if not entries:
+            lines.append(line)
+            return []
+        if len(entries) == 1 and lines:
+            e = entries[0]
+            start = line.start
+            end = e.end
+            if e.offset < start and (end < start or (end == start and line.text)):
+                return [self._take_all(e, line)]
+        prev = lines[-1] if lines else None
+        lines.append(line)
+        last = len(entries) - 1
         spans: list[Span] = []
         for i, e in enumerate(entries):
-            if i + 1 < len(entries):
+            if i < last:
                 spans.append(self._take(e, entries[i + 1].offset))
             elif e.offset >= line.start or self._includes(e, line, prev):
                 spans.append(self._take(e, None))
@@ -77,15 +91,41 @@ class SpanTracker:
 
     @staticmethod
     def _includes(e: EntryLike, line: Line, prev: Line | None) -> bool:
-        return e.end in _ends(line) and (prev is None or e.end not in _ends(prev))
+        end = e.end
+        if end < line.start or (end == line.start and line.text):
+            return False
+        return end in _ends(line) and (prev is None or end not in _ends(prev))
+
+    def _take_all(self, e: EntryLike, line: Line) -> Span:
+        """``_take(e, line.start)`` when every held line precedes ``line`` (the usual case:
+        the entry ended on the line before), then hold ``line``."""
+        lines = self._lines
+        last = lines[-1]
+        n = len(lines)
+        truncated = last.truncated if n == 1 else any(ln.truncated for ln in lines)
+        lines.clear()
+        lines.append(line)
+        start = e.offset
+        end = last.end
+        return _make_span(Span, (start, end if end > start else start, truncated, n))
 
     def _take(self, e: EntryLike, before: int | None) -> Span:
-        end = e.offset
+        start = end = e.offset
         truncated = False
         n = 0
-        while self._lines and (before is None or self._lines[0].start < before):
-            ln = self._lines.popleft()
-            end = ln.end
-            truncated = truncated or ln.truncated
-            n += 1
-        return Span(e.offset, max(end, e.offset), truncated, n)
+        lines = self._lines
+        popleft = lines.popleft
+        if before is None:
+            n = len(lines)
+            for ln in lines:
+                truncated = truncated or ln.truncated
+            if n:
+                end = lines[-1].end
+            lines.clear()
+        else:
+            while lines and lines[0].start < before:
+                ln = popleft()
+                end = ln.end
+                truncated = truncated or ln.truncated
+                n += 1
+        return _make_span(Span, (start, end if end > start else start, truncated, n))

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 from osmon.logs.checkpoint import CheckpointRegistry, FileCheckpoint
 from osmon.logs.fingerprint import FINGERPRINT_BYTES, fingerprint
@@ -30,7 +30,7 @@ from osmon.logs.fingerprint import FINGERPRINT_BYTES, fingerprint
 log = logging.getLogger(__name__)
 
 MAX_LINE_BYTES: Final = 1 << 20
-READ_CHUNK: Final = 1 << 16
+READ_CHUNK: Final = 1 << 20
 
 FileKey = tuple[int, int]
 
@@ -53,14 +53,20 @@ class WatchSpec:
     service: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One line without its newline; ``end`` is the offset just after the newline."""
+class Line(NamedTuple):
+    """One line without its newline; ``end`` is the offset just after the newline.
+
+    A named tuple rather than a dataclass: one is made per line read, and a tuple is the
+    cheapest immutable record to make and to keep.
+    """
 
     text: str
     start: int
     end: int
     truncated: bool = False
+
+
+_make_line = tuple.__new__
 
 
 def decode(raw: bytes) -> str:
@@ -147,25 +153,57 @@ class TailedFile:
             self.head += data[: FINGERPRINT_BYTES - base]
         self.pos += len(data)
         i = 0
+        if self._buf or self._overflow:
+            j = data.find(b"\n")
+            if j < 0:
+                self._keep(data)
+                return
+            self._frame(data[:j], base + j + 1, lines)
+            i = j + 1
+        i = self._absorb_ascii(data, i, base, lines)
         while True:
             j = data.find(b"\n", i)
             if j < 0:
                 self._keep(data[i:])
                 return
-            piece = data[i:j]
-            if self._overflow:
-                raw, truncated = bytes(self._buf), True
-            else:
-                raw = bytes(self._buf) + piece if self._buf else piece
-                truncated = len(raw) > self._max_line
-                if truncated:
-                    raw = raw[: self._max_line]
-            end = base + j + 1
-            lines.append(Line(decode(raw), self._buf_start, end, truncated))
-            self._buf.clear()
-            self._overflow = False
-            self._buf_start = end
+            self._frame(data[i:j], base + j + 1, lines)
             i = j + 1
+
+    def _frame(self, piece: bytes, end: int, lines: list[Line]) -> None:
+        """The line ending at ``end`` (its newline excluded), after what ``_buf`` holds."""
+        if self._overflow:
+            raw, truncated = bytes(self._buf), True
+        else:
+            raw = bytes(self._buf) + piece if self._buf else piece
+            truncated = len(raw) > self._max_line
+            if truncated:
+                raw = raw[: self._max_line]
+        lines.append(Line(decode(raw), self._buf_start, end, truncated))
+        self._buf.clear()
+        self._overflow = False
+        self._buf_start = end
+
+    def _absorb_ascii(self, data: bytes, i: int, base: int, lines: list[Line]) -> int:
+        """Frame the complete lines of ``data[i:]`` with one decode and split when they are
+        plain ASCII (no ``\\r``, none over the length limit): byte offsets are then character
+        offsets. Returns where the general framing continues (``i`` when it must do it all)."""
+        last = data.rfind(b"\n")
+        if last < i:
+            return i
+        block = data[i:last]
+        if not block.isascii() or b"\r" in block:
+            return i
+        texts = block.decode("ascii").split("\n")
+        if last - i > self._max_line and max(map(len, texts)) > self._max_line:
+            return i
+        append = lines.append
+        start = base + i
+        for text in texts:
+            end = start + len(text) + 1
+            append(_make_line(Line, (text, start, end, False)))
+            start = end
+        self._buf_start = start
+        return last + 1
 
     def _keep(self, rest: bytes) -> None:
         if self._overflow or not rest:

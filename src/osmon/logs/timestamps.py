@@ -88,6 +88,12 @@ class Clock:
         self._cache: dict[str, tuple[str, str] | None] = {}
         self._now = datetime.now
 
+    @property
+    def seconds(self) -> dict[str, tuple[str, str] | None]:
+        """The per-second cache (text without fraction -> ISO prefix, offset) for inlining
+        ``naive19``'s hit path; a miss (no key, or ``None``) goes through ``naive19``."""
+        return self._cache
+
     def naive19(self, raw: str) -> str | None:
         """``YYYY-MM-DD HH:MM:SS[.fff]`` (oslo.log): the fast path, no regex."""
         try:

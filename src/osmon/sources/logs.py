@@ -21,13 +21,13 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from osmon.batch import Batch
 from osmon.logs.checkpoint import CheckpointRegistry, FileCheckpoint
-from osmon.logs.fingerprint import FINGERPRINT_BYTES, doc_id
+from osmon.logs.fingerprint import FINGERPRINT_BYTES, doc_id_prefix
 from osmon.logs.metrics import LogMetrics, log_metrics_for
 from osmon.logs.spans import Span, SpanTracker
 from osmon.logs.tail import MAX_LINE_BYTES, FileKey, Line, ReadFrom, TailedFile, Tailer, WatchSpec
@@ -146,15 +146,24 @@ class _Work:
     parser: EntryParser
     spans: SpanTracker = field(default_factory=SpanTracker)
     closing: bool = False
+    id_head: bytes | None = None
+    """``file.head`` when ``id_prefix`` was computed (bytes are immutable: same object, same
+    content), with ``id_len`` the length hashed."""
+    id_len: int = -1
+    id_prefix: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class _Pending:
+class _Pending(NamedTuple):
+    """A record awaiting its batch's ack (a tuple: one is made per entry)."""
+
     record: LogRecord
     key: FileKey
     generation: int
     span: Span
     unparsed: bool
+
+
+_make_pending = tuple.__new__
 
 
 def _unparsed(doc: Mapping[str, Any]) -> bool:
@@ -321,9 +330,9 @@ class LogsSource:
                 self._check(w)
                 if len(self._pending) < self.opts.batch_max_records:
                     lines = f.read(READ_BUDGET, now)
-                    read_any = read_any or bool(lines)
-                    for line in lines:
-                        self._feed(w, line)
+                    if lines:
+                        read_any = True
+                        self._feed_lines(w, lines)
                 self._idle(w, now)
             except OSError as exc:
                 self.last_error = f"{f.path}: {exc.strerror or exc}"
@@ -362,22 +371,45 @@ class LogsSource:
         entries = w.parser.feed(line.text, line.start)
         self._emit(w, entries, w.spans.fed(line, entries))
 
+    def _feed_lines(self, w: _Work, lines: list[Line]) -> None:
+        """``_feed`` for each line, with the per-line lookups done once."""
+        self.stats.lines_read += len(lines)
+        feed = w.parser.feed
+        fed = w.spans.fed
+        emit = self._emit
+        for line in lines:
+            entries = feed(line.text, line.start)
+            spans = fed(line, entries)
+            if entries:
+                emit(w, entries, spans)
+
     def _flush(self, w: _Work) -> None:
         entries = w.parser.flush()
         self._emit(w, entries, w.spans.flushed(entries))
 
     def _emit(self, w: _Work, entries: Sequence[ParsedEntry], spans: Sequence[Span]) -> None:
         f = w.file
+        make = self.record_maker
+        append = self._pending.append
+        key = f.key
+        generation = w.generation
         for entry, span in zip(entries, spans, strict=True):
-            head = f.head[: min(FINGERPRINT_BYTES, span.end)]
-            rec = self.record_maker(entry, doc_id(self.host, head, span.start))
+            end = span.end
+            n = end if end < FINGERPRINT_BYTES else FINGERPRINT_BYTES
+            head = f.head
+            if w.id_head is not head or w.id_len != n:
+                w.id_prefix = doc_id_prefix(self.host, head[:n])
+                w.id_head, w.id_len = head, n
+            rec = make(entry, f"{w.id_prefix}-{span.start}")
             if span.truncated:
                 rec = dataclasses.replace(rec, doc=_flag_truncated(rec.doc))
             if not rec.service and f.spec.service:
                 rec = dataclasses.replace(rec, service=f.spec.service)
-            self._pending.append(_Pending(rec, f.key, w.generation, span, _unparsed(rec.doc)))
-            if self._oldest is None:
-                self._oldest = self.clock()
+            tags = rec.doc.get("tags")
+            unparsed = tags is not None and _unparsed(rec.doc)
+            append(_make_pending(_Pending, (rec, key, generation, span, unparsed)))
+        if entries and self._oldest is None:
+            self._oldest = self.clock()
 
     # -- batching and acknowledgement ----------------------------------------------------------
 
@@ -416,16 +448,25 @@ class LogsSource:
     def _commit(self, items: Iterable[_Pending]) -> None:
         ends: dict[FileKey, int] = {}
         st = self.stats
-        for p in items:
-            st.entries += 1
-            st.lines += p.span.lines
-            st.unparsed += p.unparsed
-            st.truncated += p.span.truncated
-            if self.metrics is not None:
-                self.metrics.observe(p.record.service, p.record.doc)
-            w = self._work.get(p.key)
-            if w is not None and w.generation == p.generation:
-                ends[p.key] = max(ends.get(p.key, 0), p.span.end)
+        metrics = self.metrics
+        work = self._work
+        entries = lines = unparsed = truncated = 0
+        for record, key, generation, span, bad in items:
+            entries += 1
+            lines += span.lines
+            unparsed += bad
+            truncated += span.truncated
+            if metrics is not None:
+                metrics.observe(record.service, record.doc)
+            w = work.get(key)
+            if w is not None and w.generation == generation:
+                end = span.end
+                if end > ends.get(key, 0):
+                    ends[key] = end
+        st.entries += entries
+        st.lines += lines
+        st.unparsed += unparsed
+        st.truncated += truncated
         checkpoints: list[FileCheckpoint] = []
         for key, end in ends.items():
             f = self._work[key].file
@@ -447,6 +488,8 @@ class LogsSource:
 
     def _release_drained(self) -> None:
         assert self._tailer is not None
+        if not any(w.closing for w in self._work.values()):
+            return
         busy = {p.key for p in self._pending}
         for key, w in list(self._work.items()):
             if w.closing and key not in busy and not w.spans.pending:

@@ -11,7 +11,6 @@ from osmon.logs.formats.base import (
     Pending,
     join_message,
     set_duration,
-    set_original,
     set_stack,
 )
 from osmon.logs.timestamps import Clock
@@ -23,7 +22,8 @@ _ACCESS_START = frozenset("0123456789abcdefABCDEF:")
 class OsloMessage:
     """What oslo.log's formatter appends to messages, and the access lines some services log.
 
-    Shared by the plain and the syslog-prefixed oslo formats.
+    Shared by the plain and the syslog-prefixed oslo formats. Each sub-pattern runs only when
+    a substring test says it can match (they are the per-entry cost after the line regex).
     """
 
     def __init__(self, lib: PatternLibrary) -> None:
@@ -31,6 +31,10 @@ class OsloMessage:
         self.summary = lib.compile("%{OSLO_ERROR_SUMMARY}")
         self.access = lib.compile("%{OSLO_WSGI_ACCESS}")
         self.exception = lib.compile("%{PYTHON_EXCEPTION_LINE}")
+        self._debug_match = self.debug.regex.match
+        self._debug_fill = self.debug.fill
+        self._access_match = self.access.regex.match
+        self._access_fill = self.access.fill
 
     def _strip_debug_suffix(self, doc: dict[str, Any], msg: str) -> str:
         """OSLO_DEBUG_SUFFIX on the last two (devstack: three) words of the message.
@@ -38,15 +42,20 @@ class OsloMessage:
         Equivalent to OSLO_DEBUG_MESSAGE (what Logstash runs) without the backtracking of a
         greedy ``.*`` over the whole message.
         """
-        cut = len(msg)
-        for _ in range(3 if msg.endswith("}}") else 2):
+        cut = msg.rfind(" ")
+        if cut < 0:
+            return msg
+        cut = msg.rfind(" ", 0, cut)
+        if cut < 0:
+            return msg
+        if msg.endswith("}}"):
             cut = msg.rfind(" ", 0, cut)
             if cut < 0:
                 return msg
-        m = self.debug.regex.match(msg, cut + 1)
+        m = self._debug_match(msg, cut + 1)
         if m is None:
             return msg
-        self.debug.fill(m, doc)
+        self._debug_fill(m, doc)
         msg = doc["message"] = msg[:cut]
         return msg
 
@@ -56,16 +65,20 @@ class OsloMessage:
         if p.more:
             msg = doc["message"] = join_message(msg, p.more)
         level = doc["log"]["level"]
-        if level == "DEBUG" and (msg[-1:].isdigit() or msg.endswith("}}")):
-            msg = self._strip_debug_suffix(doc, msg)
+        if level == "DEBUG":
+            if msg[-1:].isdigit() or msg.endswith("}}"):
+                msg = self._strip_debug_suffix(doc, msg)
         elif level in _SUMMARY_LEVELS and ": " in msg:
             m = self.summary.regex.match(msg.partition("\n")[0])
             if m is not None:
                 self.summary.fill(m, doc)
-        if msg[:1] in _ACCESS_START and '"' in msg:
-            m = self.access.regex.match(msg)
-            if m is not None:
-                set_duration(doc, self.access.fill(m, doc))
+        if (
+            msg[:1] in _ACCESS_START
+            and (msg[:1].isdigit() or ":" in msg[:5])
+            and '"' in msg
+            and (m := self._access_match(msg)) is not None
+        ):
+            set_duration(doc, self._access_fill(m, doc))
         if p.stack:
             set_stack(doc, p.stack)
             error = doc.get("error")
@@ -73,7 +86,12 @@ class OsloMessage:
                 m = self.exception.regex.match(p.stack[-1].strip())
                 if m is not None:
                     self.exception.fill(m, doc)
-        set_original(doc, p.original)
+        lines = p.lines
+        event = doc.get("event")
+        if event is None:
+            doc["event"] = {"original": p.line if lines is None else "\n".join(lines)}
+        else:
+            event["original"] = p.line if lines is None else "\n".join(lines)
         return doc
 
 
@@ -95,7 +113,9 @@ class OsloFormat(LineFormat):
         self._pid = g.groups_for("[process][pid]")[0]
         self._ctx = g.groups_for("[@metadata][context]")[0]
         self._msg = g.groups_for("message")[0]
-        self._fill = g.fill_new
+        self._fill = g.filler_new
+        self._seconds = clock.seconds
+        self._naive19 = clock.naive19
         self._message = OsloMessage(lib)
         self.complete = self._message.complete  # type: ignore[method-assign]
 
@@ -104,8 +124,12 @@ class OsloFormat(LineFormat):
         if m is None:
             return None
         doc: dict[str, Any] = {"@timestamp": None}
-        meta = self._fill(m, doc)
-        doc["@timestamp"] = self.clock.naive19(meta["timestamp"])
+        raw = self._fill(m.groups(), doc)["timestamp"]
+        base = self._seconds.get(raw[:19])
+        if base is not None and raw[19:20] == ".":
+            doc["@timestamp"] = f"{base[0]}{raw[19:]}{base[1]}"
+        else:
+            doc["@timestamp"] = self._naive19(raw)
         return Pending(self, doc, line, line[: m.end(self._pid) + 1])
 
     def key(self, line: str, m: re.Match[str]) -> str:
