@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -80,7 +81,16 @@ def run(config_path: Path | None, log_level: str) -> None:
         _fail(f"{config_path or 'default config'}: {exc}")
     except OSError as exc:
         _fail(f"cannot start: {exc}")
-    asyncio.run(daemon.run())
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(daemon.run())
+    # Everything is flushed, settled and closed once run() returns. Threads that oslo.messaging
+    # and kombu leave behind (heartbeats, executors, a thread still blocked in the client
+    # library) must not hold the process past the supervisor's grace period, so exit without
+    # waiting for them (asyncio.run would join the default executor).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _fail(message: Any) -> NoReturn:
