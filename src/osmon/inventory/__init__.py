@@ -14,7 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from osmon.inventory.expand import expand
+    from osmon.inventory.expander import expand
     from osmon.inventory.expanded import (
         Alarm,
         Expansion,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from osmon.inventory.problems import InventoryError, Problem
 
 _EXPORTS = {
-    "expand": "osmon.inventory.expand",
+    "expand": "osmon.inventory.expander",
     "Alarm": "osmon.inventory.expanded",
     "Expansion": "osmon.inventory.expanded",
     "LogSource": "osmon.inventory.expanded",
