@@ -14,7 +14,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from osmon.inventory.expander import expand
     from osmon.inventory.expanded import (
         Alarm,
         Expansion,
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
         Probe,
         Threshold,
     )
+    from osmon.inventory.expander import expand
     from osmon.inventory.loader import load, load_text
     from osmon.inventory.model import Inventory
     from osmon.inventory.problems import InventoryError, Problem
