@@ -4,6 +4,7 @@ commands that do not need oslo.messaging or the backend clients start fast."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 import os
@@ -81,6 +82,9 @@ def run(config_path: Path | None, log_level: str) -> None:
         _fail(f"{config_path or 'default config'}: {exc}")
     except OSError as exc:
         _fail(f"cannot start: {exc}")
+    # Start-up objects (modules, compiled patterns, models) live as long as the process: move
+    # them out of the collector's sight so batches held until acked do not keep rescanning them.
+    gc.freeze()
     loop = asyncio.new_event_loop()
     loop.run_until_complete(daemon.run())
     # Everything is flushed, settled and closed once run() returns. Threads that oslo.messaging
