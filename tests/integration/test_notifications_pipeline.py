@@ -172,3 +172,107 @@ def test_rabbitmq_restart_mid_stream_reconnects(
             assert d.terminate() == 0
     finally:
         node.destroy()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+NOVA_SAMPLES = ROOT.parent / "shared" / "data" / "nova-notification-samples"
+LEGACY = ROOT / "tests" / "fixtures" / "notifications" / "legacy"
+SAMPLE_INSTANCE = "178b0921-8f85-4257-88b6-2e743b5a975c"
+LEGACY_INSTANCE = "5f8b2a8e-9c1d-4f3a-8b6e-2d7c4a1e9f30"
+
+
+def test_nova_samples_and_legacy_fixtures_into_gnocchi_and_metrics(
+    stack: Stack, rabbit_vhost: str, gnocchi_client: Any, tmp_path: Path
+) -> None:
+    """Nova's 140 published versioned samples and the legacy fixtures of nova, cinder, glance,
+    neutron and keystone go through a real daemon: no dead letter, every notification counted
+    on /metrics, and the instances' measures read back from Gnocchi."""
+    import dataclasses
+    import json
+
+    from osmon.notifications.replay import load_notifications
+
+    sample_instance, legacy_instance = str(uuid.uuid4()), str(uuid.uuid4())
+
+    def fresh_ids(n: Any) -> Any:
+        """The published files use fixed instance ids; give this run its own."""
+        text = json.dumps(n.payload)
+        text = text.replace(SAMPLE_INSTANCE, sample_instance)
+        return dataclasses.replace(
+            n, payload=json.loads(text.replace(LEGACY_INSTANCE, legacy_instance))
+        )
+
+    notes = [fresh_ids(n) for n in load_notifications([NOVA_SAMPLES, LEGACY])]
+    assert len([n for n in notes if n.versioned]) == 140
+    port = free_port()
+    cfg = daemon_config(
+        tmp_path, transport_url=rabbit_vhost, gnocchi_url=stack.gnocchi_url, port=port
+    )
+    import yaml
+
+    data = yaml.safe_load(cfg.read_text())
+    data["sources"]["notifications"]["exchanges"] = [
+        "nova",
+        "cinder",
+        "glance",
+        "neutron",
+        "keystone",
+    ]
+    data["sources"]["notifications"]["topics"] = ["notifications", "versioned_notifications"]
+    data["sinks"]["prometheus"] = {"type": "prometheus"}
+    data["routes"]["sample"] = ["gnocchi", "prometheus"]
+    cfg.write_text(yaml.safe_dump(data))
+    d = start_osmon(tmp_path, cfg, port, "osmon")
+    try:
+        pub = Publisher(rabbit_vhost)
+        try:
+            replay(notes, pub)
+        finally:
+            pub.close()
+        wait_until(
+            lambda: status(d, port)["sources"]["notifications"]["accepted"] >= len(notes),
+            90,
+            "every notification accepted",
+        )
+        st = status(d, port)["sources"]["notifications"]
+        assert st["dead_letters"] == {}
+        assert st["accepted"] == len(notes)
+        from tests.e2e.daemon_proc import http_get
+
+        _, body, _ = http_get(f"http://127.0.0.1:{port}/metrics")
+        text = body.decode()
+        total = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("osmon_notifications_total{")
+        )
+        assert total == len(notes)
+        assert 'osmon_notification_errors_total{event_type="compute.instance.create.error"' in text
+
+        def memory(resource: str) -> set[float]:
+            try:
+                ms = gnocchi_client.metric.get_measures(
+                    "memory", resource_id=resource, refresh=True
+                )
+            except Exception:
+                return set()
+            return {float(m[2]) for m in ms}
+
+        wait_until(lambda: bool(memory(sample_instance)), 90, "the sample instance's memory")
+        wait_until(
+            lambda: (
+                status(d, port)["sinks"]["gnocchi"]["delivered"] > 0
+                and status(d, port)["spool"]["records"] == 0
+            ),
+            60,
+            "the sink to settle",
+        )
+        wait_until(lambda: 2048.0 in memory(legacy_instance), 90, "the legacy instance's memory")
+        vcpus = gnocchi_client.metric.get_measures(
+            "vcpus", resource_id=sample_instance, refresh=True
+        )
+        assert {float(m[2]) for m in vcpus} == {1.0}
+        res = gnocchi_client.resource.get("instance", sample_instance)
+        assert {"memory", "vcpus", "disk.root.size"} <= set(res["metrics"])
+    finally:
+        assert d.terminate() == 0

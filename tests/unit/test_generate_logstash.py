@@ -477,7 +477,7 @@ def test_every_inventory_format_has_a_rule() -> None:
 def test_primary_pattern_is_the_built_in_parsers() -> None:
     for name, r in RULES.items():
         builtin = FORMATS.get(ALIASES.get(name, name))
-        if builtin is None:
+        if builtin is None or not builtin.pattern:
             assert not r.match, name
             continue
         assert builtin.pattern.strip("%{}") in r.match[0], name
@@ -513,6 +513,7 @@ def _builtin(fmt: str, lines: list[str]) -> list[dict[str, Any]]:
         ("rabbitmq_old", "rabbitmq"),
         ("mariadb", "mariadb"),
         ("apache_error", "apache_error"),
+        ("postgresql", "postgresql"),
     ],
 )
 def test_continuation_rules_split_like_the_built_in_parser(
@@ -593,6 +594,71 @@ def test_oslo_branch_extracts_what_the_built_in_parser_does(
         assert got.get("error") == want.get("error")
         for key in ("http", "url", "source"):
             assert got.get(key) == want.get(key), key
+
+
+# --- the infrastructure formats the example inventory does not use ------------------------------
+
+_INFRA_SAMPLES = {
+    "postgresql": (
+        "2026-11-23 21:20:00.123 UTC [8700] nova@nova LOG:  duration: 0.123 ms  statement: SELECT 1"
+    ),
+    "redis": "2203:M 23 Nov 2026 21:08:19.173 * Ready to accept connections",
+    "nagios": "[1795470559] SERVICE ALERT: ctl1;nova-api;CRITICAL;HARD;3;CRITICAL - refused",
+}
+
+
+@pytest.fixture(scope="module")
+def infra_files() -> dict[str, str]:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["infrastructure"].update({"postgresql": {}, "redis": {}, "nagios": {"hosts": ["ctl1"]}})
+    return generate_logstash(expand(load_text(yaml.safe_dump(data))))
+
+
+def _branch(conf: _Parser, fmt: str) -> list[Plugin]:
+    return [p for p in conf.plugins if f'format] == "{fmt}"' in " ".join(p.conditions)]
+
+
+def test_infra_formats_are_parsed_with_the_shared_patterns(
+    infra_files: dict[str, str], library: PatternLibrary
+) -> None:
+    conf = parse(infra_files["osmon-beats.conf"])
+    for fmt, line in _INFRA_SAMPLES.items():
+        branch = _branch(conf, fmt)
+        groks = [p for p in branch if p.name == "grok"]
+        assert groks, fmt
+        (expr,) = groks[0].settings["match"].values()
+        got = library.compile(expr).search(line, metadata=True)
+        want = _builtin(fmt, [line])[0]
+        assert got is not None, fmt
+        assert got["@metadata"]["timestamp"], fmt
+        for key in ("process", "user", "postgresql", "nagios"):
+            assert got.get(key) == want.get(key), (fmt, key)
+        assert not any(p.settings.get("add_tag") == ["_osmon_unparsed"] for p in branch), fmt
+        assert any(p.name == "date" for p in branch), fmt
+    translate = [p for p in _branch(conf, "redis") if p.name == "translate"]
+    assert {p.settings["source"] for p in translate} == {"[log][level]", "[redis][log][role]"}
+    level = next(p for p in translate if p.settings["source"] == "[log][level]")
+    assert level.settings["dictionary"]["*"] == "NOTICE"
+    dates = [p for p in _branch(conf, "postgresql") if p.name == "date"]
+    zones = {"%{[@metadata][timezone]}", expand(load(EXAMPLE)).log_timezone}
+    assert {d.settings["timezone"] for d in dates} == zones
+    gsub = next(p for p in _branch(conf, "postgresql") if "gsub" in p.settings)
+    _, pattern, _ = gsub.settings["gsub"]
+    lines = (LOGS / "postgresql.log").read_text().splitlines()
+    joined = "\n".join(lines[5:8])
+    stripped = re.sub(pattern, "", joined)
+    assert stripped.splitlines()[1:] == [ln.split("gnocchi_dev ", 1)[1] for ln in lines[6:8]]
+
+
+def test_infra_pipelines_name_only_defined_patterns(
+    infra_files: dict[str, str], library: PatternLibrary
+) -> None:
+    for name, text in infra_files.items():
+        if name.endswith(".conf"):
+            for expr in _grok_expressions(parse(text)):
+                missing = [n for n in re.findall(r"%\{([A-Za-z0-9_]+)", expr) if n not in library]
+                assert not missing, (name, expr)
+                library.compile(expr)
 
 
 # --- writing, CLI and staleness -----------------------------------------------------------------

@@ -609,12 +609,15 @@ def test_options_reject_unknown_formats_and_keys(tmp_path: Path) -> None:
         LogsOptions.model_validate({"poll": 1})
 
 
-async def test_inventory_formats_the_parser_lacks_fall_back_to_auto(tmp_path: Path) -> None:
+async def test_every_inventory_format_is_parsed_as_declared(tmp_path: Path) -> None:
     from prometheus_client import CollectorRegistry
 
     from osmon.components import Context
     from osmon.inventory import load_text
-    from osmon.sources.logs import build
+    from osmon.inventory.catalog import LOG_FORMATS
+    from osmon.sources.logs import build, known_format
+
+    assert all(known_format(f) for f in LOG_FORMATS)
 
     inv = load_text(
         "cloud: {name: c}\nhosts: {ctl1: {address: 10.0.0.1}}\n"
@@ -622,4 +625,4 @@ async def test_inventory_formats_the_parser_lacks_fall_back_to_auto(tmp_path: Pa
     )
     ctx = Context(inv, tmp_path, CollectorRegistry(), extra={"hostname": "ctl1"})
     src = build("logs", {}, ctx)
-    assert [(s.pattern, s.format) for s in src.specs] == [("/var/log/memcached.log", "auto")]
+    assert [(s.pattern, s.format) for s in src.specs] == [("/var/log/memcached.log", "plain")]

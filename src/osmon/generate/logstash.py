@@ -46,7 +46,7 @@ BEATS_PORT: Final = 5044
 
 _META = "[@metadata][osmon]"
 _ID_FIELD = f"{_META}[id]"
-_DURATION_FORMATS = frozenset({"oslo", "syslog", "apache_access", "uwsgi"})
+_DURATION_FORMATS = frozenset({"oslo", "syslog", "apache_access", "uwsgi", "postgresql"})
 _SUMMARY_LEVELS = ["WARNING", "WARN", "ERROR", "CRITICAL", "FATAL"]
 _OSLO_PREFIX = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ [0-9]+ [A-Z]+ [^\s\[\]]+ (?:\[instance: [^\]]+\] )?"
@@ -342,12 +342,28 @@ def _format_branch(w: ConfWriter, r: FormatRule, timezone: str) -> None:
     _grok(w, "message", r.match, overwrite=["message"], failure=[PARSE_FAILURE_TAG])
     if r.dates:
         w.open("if [@metadata][timestamp]")
+        if r.timezone_field:
+            w.comment("the zone the line names, else the inventory's")
+            w.open("if [@metadata][timezone]")
+            _date(w, r, "%{[@metadata][timezone]}")
+            w.otherwise()
+            _date(w, r, timezone)
+            w.close()
+        else:
+            _date(w, r, timezone)
+        w.close()
+    if r.strip_prefix:
+        w.comment("continuation lines repeat the entry's prefix: it is removed from message")
+        w.plugin("mutate", [("gsub", ["message", r.strip_prefix, ""])])
+    for field, mapping in r.translations:
+        w.open(f"if {field}")
         w.plugin(
-            "date",
+            "translate",
             [
-                ("match", ["[@metadata][timestamp]", *r.dates]),
-                ("timezone", timezone),
-                ("target", "@timestamp"),
+                ("source", field),
+                ("target", field),
+                ("override", True),
+                ("dictionary", dict(mapping)),
             ],
         )
         w.close()
@@ -379,6 +395,17 @@ def _format_branch(w: ConfWriter, r: FormatRule, timezone: str) -> None:
         w.open("if [log][level]")
         w.plugin("mutate", [("uppercase", ["[log][level]"])])
         w.close()
+
+
+def _date(w: ConfWriter, r: FormatRule, timezone: str) -> None:
+    w.plugin(
+        "date",
+        [
+            ("match", ["[@metadata][timestamp]", *r.dates]),
+            ("timezone", timezone),
+            ("target", "@timestamp"),
+        ],
+    )
 
 
 def _oslo_message(w: ConfWriter, *, guard: bool) -> None:

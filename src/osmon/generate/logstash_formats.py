@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from osmon.logs.formats.redis import LEVELS as REDIS_LEVELS
+from osmon.logs.formats.redis import ROLES as REDIS_ROLES
+
 
 @dataclass(frozen=True, slots=True)
 class Continuation:
@@ -42,6 +45,12 @@ class FormatRule:
     """RabbitMQ < 3.7 ``=INFO REPORT====`` blocks: the message is the lines below the header."""
     codec: str = "plain"
     limits: tuple[str, ...] = ()
+    timezone_field: bool = False
+    """``[@metadata][timezone]`` (the zone the line names) overrides the inventory's zone."""
+    strip_prefix: str = ""
+    """Ruby regex of the prefix repeated on continuation lines, removed from ``message``."""
+    translations: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    """(field, ((written, meaning) ...)): codes rewritten as the built-in parser does."""
 
 
 _DATE_LED: Final = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]|[0-9]{6} )"
@@ -61,7 +70,12 @@ _CTIME: Final = (
     "EEE MMM  d HH:mm:ss yyyy",
     "EEE MMM d HH:mm:ss yyyy",
 )
-_NO_PATTERN: Final = "no osmon grok pattern for this format yet: lines are kept whole"
+_PG_START: Final = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?( [^ \[]+)? \[[0-9]+\] "
+    r"([^ ]*@[^ ]* )?"
+)
+_PG_LEVELS: Final = r"(LOG|WARNING|ERROR|FATAL|PANIC|DEBUG[1-5]|INFO|NOTICE):"
+_PG_DETAILS: Final = r"(?:DETAIL|HINT|CONTEXT|QUERY|STATEMENT|LOCATION):"
 
 RULES: Final[dict[str, FormatRule]] = {
     r.name: r
@@ -149,14 +163,38 @@ RULES: Final[dict[str, FormatRule]] = {
         ),
         FormatRule(
             "postgresql",
-            (),
+            (r"(?m)\A%{POSTGRESQL_LINE}",),
+            dates=("yyyy-MM-dd HH:mm:ss.SSS", "yyyy-MM-dd HH:mm:ss"),
             continuation=Continuation(
-                r"^[0-9]{4}-[0-9]{2}-[0-9]{2} ", r"^[0-9]{4}-[0-9]{2}-[0-9]{2} ", True
+                r"^%{POSTGRESQL_PREFIX}%{POSTGRESQL_LEVEL}:", "^" + _PG_START + _PG_LEVELS, True
             ),
-            limits=(_NO_PATTERN,),
+            timezone_field=True,
+            strip_prefix=r"(?<=\n)" + _PG_START.replace("(", "(?:") + rf"(?={_PG_DETAILS})",
+            limits=(
+                "DETAIL/HINT/STATEMENT... lines join the entry before them; the built-in parser"
+                " also requires them to repeat its exact prefix (time, pid, user@database)",
+                "the zone PostgreSQL writes goes to the date filter as a zone id: offsets and"
+                " ids such as UTC or CET work, summer abbreviations (CEST) do not and fail the date"
+                " (the built-in parser takes them as the inventory's zone)",
+            ),
         ),
-        FormatRule("redis", (), limits=(_NO_PATTERN,)),
-        FormatRule("nagios", (), limits=(_NO_PATTERN,)),
+        FormatRule(
+            "redis",
+            (r"\A%{REDIS_LINE}",),
+            dates=(
+                "dd MMM yyyy HH:mm:ss.SSS",
+                "d MMM yyyy HH:mm:ss.SSS",
+                "dd MMM yyyy HH:mm:ss",
+                "dd MMM HH:mm:ss.SSS",
+                "d MMM HH:mm:ss.SSS",
+                "dd MMM HH:mm:ss",
+            ),
+            translations=(
+                ("[log][level]", tuple(REDIS_LEVELS.items())),
+                ("[redis][log][role]", tuple(REDIS_ROLES.items())),
+            ),
+        ),
+        FormatRule("nagios", (r"\A%{NAGIOS_LINE}",), dates=("UNIX",)),
         FormatRule(
             "json",
             (),

@@ -51,6 +51,12 @@ _SHAPES: Final = (
         r":(?P<M>[0-9]{2}):(?P<S>[0-9]{2}) (?P<Y>[0-9]{4})",
         re.ASCII,
     ),
+    # 23 Nov 2026 21:00:00 (Redis 3+) and 23 Nov 21:00:00 (Redis 2: no year)
+    re.compile(
+        r"(?P<d>[0-9]{1,2}) (?P<b>[A-Za-z]{3}) (?:(?P<Y>[0-9]{4}) )?"
+        r"(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2})",
+        re.ASCII,
+    ),
     # May  1 10:00:00 (syslog: no year)
     re.compile(
         r"(?P<b>[A-Za-z]{3})[a-z]* +(?P<d>[0-9]{1,2}) (?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})"
@@ -162,6 +168,14 @@ class Clock:
         else:
             offset = _offset(local.replace(tzinfo=self._tz).utcoffset())
         return local.strftime("%Y-%m-%dT%H:%M:%S"), offset
+
+
+def epoch_iso(raw: str) -> str | None:
+    """Seconds since the epoch (Nagios) as ISO 8601 in UTC; ``None`` when out of range."""
+    try:
+        return datetime.fromtimestamp(int(raw), UTC).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def now_iso() -> str:

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from osmon.notifications.events import build_event, is_error
 from osmon.notifications.exchanges import attribute, publisher_host, publisher_service
+from osmon.notifications.lifecycle import is_deletion, mark_ended
 from osmon.notifications.meters import BadValue, MeterSet
 from osmon.notifications.timestamps import BadTimestamp, to_epoch
 from osmon.records import Event, Sample
@@ -127,6 +128,8 @@ class Converter:
             )
         except BadValue as exc:
             raise ConversionError("bad_value", str(exc)) from None
+        if samples and is_deletion(event_type):
+            samples = mark_ended(samples, when)
         priority = priority.lower()
         error = is_error(priority, event_type)
         service = publisher_service(publisher_id) or exchange

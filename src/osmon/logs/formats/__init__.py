@@ -6,8 +6,13 @@ from osmon.grok import PatternLibrary
 from osmon.logs.formats.base import LineFormat, Pending
 from osmon.logs.formats.httpd import ApacheAccessFormat, ApacheErrorFormat, UwsgiFormat
 from osmon.logs.formats.mariadb import MariadbFormat
+from osmon.logs.formats.nagios import NagiosFormat
+from osmon.logs.formats.ndjson import JsonFormat
 from osmon.logs.formats.oslo import OsloFormat
+from osmon.logs.formats.plain import PlainFormat
+from osmon.logs.formats.postgresql import PostgresqlFormat
 from osmon.logs.formats.rabbitmq import RabbitmqFormat
+from osmon.logs.formats.redis import RedisFormat
 from osmon.logs.formats.syslog import SyslogOsloFormat
 from osmon.logs.timestamps import Clock
 
@@ -20,10 +25,16 @@ FORMATS: dict[str, type[LineFormat]] = {
         UwsgiFormat,
         ApacheAccessFormat,
         SyslogOsloFormat,
+        PostgresqlFormat,
         MariadbFormat,
+        RedisFormat,
+        NagiosFormat,
+        JsonFormat,
+        PlainFormat,
     )
 }
-"""In ``auto`` detection order: the strict formats before the permissive ones."""
+"""In ``auto`` detection order: the strict formats before the permissive ones (``json`` and
+``plain`` are never guessed: ``plain`` accepts any line, and a JSON line is asked for)."""
 
 ALIASES = {"syslog": "syslog_oslo", "journald_text": "syslog_oslo", "galera": "mariadb"}
 
@@ -56,7 +67,7 @@ class AutoFormat:
 def make_format(name: str, clock: Clock, lib: PatternLibrary) -> LineFormat | AutoFormat:
     """The format called ``name`` (or ``auto``); ValueError naming the known ones otherwise."""
     if name == "auto":
-        return AutoFormat([cls(clock, lib) for cls in FORMATS.values()])
+        return AutoFormat([cls(clock, lib) for cls in FORMATS.values() if cls.auto])
     cls = FORMATS.get(ALIASES.get(name, name))
     if cls is None:
         known = ", ".join(["auto", *FORMATS, *ALIASES])

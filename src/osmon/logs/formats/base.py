@@ -73,6 +73,8 @@ class LineFormat:
     pattern: ClassVar[str] = ""
     """The grok pattern of an entry's first line (a name from ``logstash/patterns``)."""
     upper_level: ClassVar[bool] = True
+    auto: ClassVar[bool] = True
+    """Tried by ``auto`` detection (formats that accept any line are not)."""
 
     def __init__(self, clock: Clock, lib: PatternLibrary) -> None:
         self.clock = clock
@@ -86,11 +88,14 @@ class LineFormat:
             return None
         doc: dict[str, Any] = {"@timestamp": None}
         meta = self.grok.fill_new(m, doc)
-        raw = meta.get("timestamp")
-        if raw is not None:
-            doc["@timestamp"] = self.clock.parse(raw)
+        doc["@timestamp"] = self.timestamp(meta)
         self.annotate(doc, meta)
         return Pending(self, doc, line, self.key(line, m))
+
+    def timestamp(self, meta: dict[str, Any]) -> str | None:
+        """``@timestamp`` from the ``[@metadata][timestamp]`` capture (``None``: no date)."""
+        raw = meta.get("timestamp")
+        return None if raw is None else self.clock.parse(raw)
 
     def key(self, line: str, m: re.Match[str]) -> str:
         """What a continuation line must start with; empty when no prefix is shared."""
