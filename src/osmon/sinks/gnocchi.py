@@ -1,10 +1,12 @@
-"""Gnocchi sink: one batch-measures POST per router batch, resources created and kept up to date.
+"""Gnocchi sink: few large batch-measures POSTs, resources created and kept up to date.
 
 Ceilometer's Gnocchi publisher makes a request per notification and acks a notification even when
 Gnocchi refused it. This sink instead:
 
 * sends the whole router batch (samples of many notifications) as one
-  ``POST /v1/batch/resources/metrics/measures?create_metrics=true`` (split only when huge);
+  ``POST /v1/batch/resources/metrics/measures?create_metrics=true`` (split only when huge),
+  merged with the batches that arrived while the previous request was in flight
+  (:mod:`osmon.sinks.gnocchi_coalesce`);
 * on ``400 Unknown resources`` creates exactly the resources Gnocchi named, from the samples'
   ``resource_attributes``, and posts again;
 * PATCHes a resource only when the attributes it was last given changed (hash cache), which is
@@ -45,6 +47,7 @@ from osmon.sinks.gnocchi_catalog import (
     DEFAULT_COUNTER_ARCHIVE_POLICY,
     RESOURCE_TYPES,
 )
+from osmon.sinks.gnocchi_coalesce import WriteCoalescer
 from osmon.sinks.gnocchi_plan import ResourceGroup, batch_body, chunked, plan_samples
 
 if TYPE_CHECKING:
@@ -202,6 +205,7 @@ class GnocchiSink:
         self._ready_lock = asyncio.Lock()
         self._cache = AttributeCache(options.resource_cache_size)
         self._stats = _Stats()
+        self._coalescer = WriteCoalescer(self._write_now)
 
     async def start(self) -> None:
         await self._ensure_ready()
@@ -217,6 +221,7 @@ class GnocchiSink:
             "cloud": self._options.cloud,
             "ready": self._ready,
             "posts": s.posts,
+            "merged_writes": self._coalescer.merged,
             "measures": s.measures,
             "unknown_resource_retries": s.unknown_resource_retries,
             "resources_created": s.resources_created,
@@ -318,9 +323,12 @@ class GnocchiSink:
         return self._options.archive_policy
 
     async def write(self, records: Sequence[Record]) -> WriteResult:
-        result = WriteResult()
         if not records:
-            return result
+            return WriteResult()
+        return await self._coalescer.write(records)
+
+    async def _write_now(self, records: Sequence[Record]) -> WriteResult:
+        result = WriteResult()
         try:
             await self._ensure_ready()
         except TransientError as e:

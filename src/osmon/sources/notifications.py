@@ -61,8 +61,12 @@ class NotificationOptions(BaseModel):
     pool: str = Field("osmon", min_length=1, description="Listener pool = queue name.")
     batch_size: int = Field(500, gt=0)
     batch_timeout: float = Field(1.0, gt=0)
-    prefetch: int | None = Field(None, ge=0, description="AMQP prefetch; default 2 x batch_size.")
-    executor_threads: int = Field(4, gt=0)
+    prefetch: int | None = Field(
+        None, ge=0, description="AMQP prefetch; default executor_threads x batch_size."
+    )
+    executor_threads: int = Field(
+        8, gt=0, description="Batches handled at once; the sinks merge those in flight."
+    )
     max_attempts: int = Field(3, gt=0, description="Conversion attempts before dead-lettering.")
     requeue_delay: float = Field(1.0, ge=0, description="Pause before handing back a requeue.")
     dead_letter: Path | None = Field(None, description="Default: <state_dir>/deadletter/.")
@@ -194,7 +198,9 @@ class NotificationSource:
         from oslo_config import cfg
 
         prefetch = (
-            self.opts.prefetch if self.opts.prefetch is not None else 2 * self.opts.batch_size
+            self.opts.prefetch
+            if self.opts.prefetch is not None
+            else self.opts.executor_threads * self.opts.batch_size
         )
         targets = [
             om.Target(topic=topic, exchange=exchange)
