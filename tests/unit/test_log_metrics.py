@@ -90,3 +90,12 @@ async def test_counted_on_ack_not_on_nack(tmp_path: Path) -> None:
     h.accept = True
     await h.settle()
     assert value(reg, "openstack_log_messages_total", service="svc", level="UNKNOWN") == 4
+
+
+def test_shared_holders_are_per_registry_and_per_type() -> None:
+    from osmon.notifications.metrics import metrics_for
+
+    a, b = CollectorRegistry(), CollectorRegistry()
+    assert log_metrics_for(a) is log_metrics_for(a)
+    assert log_metrics_for(a) is not log_metrics_for(b)
+    assert metrics_for(a) is metrics_for(a)

@@ -7,12 +7,12 @@ create a new series; anything else is counted as ``OTHER``.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from osmon.registry_shared import shared
 
 LEVELS = frozenset(
     {
@@ -81,14 +81,6 @@ class LogMetrics:
             self.duration.labels(service, method).observe(duration / 1e9)
 
 
-_SHARED: weakref.WeakKeyDictionary[CollectorRegistry, LogMetrics] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
 def log_metrics_for(registry: CollectorRegistry) -> LogMetrics:
     """One instance per registry, so several log sources share the same series."""
-    with _LOCK:
-        found = _SHARED.get(registry)
-        if found is None:
-            found = _SHARED[registry] = LogMetrics(registry)
-        return found
+    return shared(registry, LogMetrics)

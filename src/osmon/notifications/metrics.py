@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-import weakref
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from osmon.registry_shared import shared
 
 MAX_EVENT_TYPES = 1000
 OTHER = "other"
@@ -67,15 +68,5 @@ class NotificationMetrics:
         return event_type
 
 
-_SHARED: weakref.WeakKeyDictionary[CollectorRegistry, NotificationMetrics] = (
-    weakref.WeakKeyDictionary()
-)
-_SHARED_LOCK = threading.Lock()
-
-
 def metrics_for(registry: CollectorRegistry) -> NotificationMetrics:
-    with _SHARED_LOCK:
-        found = _SHARED.get(registry)
-        if found is None:
-            found = _SHARED[registry] = NotificationMetrics(registry)
-        return found
+    return shared(registry, NotificationMetrics)
