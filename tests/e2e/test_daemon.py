@@ -7,6 +7,7 @@ import signal
 import socket
 import sqlite3
 import time
+import urllib.request
 from pathlib import Path
 
 import yaml
@@ -47,11 +48,11 @@ def test_run_without_arguments_serves_metrics_and_exits_0_on_sigterm(tmp_path: P
         status, body, headers = http_get("http://127.0.0.1:9790/metrics")
         assert status == 200 and b"osmon_build_info" in body
         assert headers["Content-Type"].startswith("text/plain")
-        om = __import__("urllib.request").request.Request(
+        om = urllib.request.Request(
             "http://127.0.0.1:9790/metrics",
             headers={"Accept": "application/openmetrics-text; version=1.0.0"},
         )
-        with __import__("urllib.request").request.urlopen(om, timeout=2) as resp:
+        with urllib.request.urlopen(om, timeout=2) as resp:
             assert resp.headers["Content-Type"].startswith("application/openmetrics-text")
             assert resp.read().rstrip().endswith(b"# EOF")
         assert http_get("http://127.0.0.1:9790/healthz")[0] == 200
@@ -74,10 +75,14 @@ def test_listener_binds_loopback_only(tmp_path: Path) -> None:
         d.wait_http(f"http://127.0.0.1:{port}/healthz")
         st = d.status(f"http://127.0.0.1:{port}")
         assert st["version"]
-        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-            local = line.split()[1]
-            if int(local.split(":")[1], 16) == port and line.split()[3] == "0A":
-                assert local.split(":")[0] == "0100007F"
+        listening = []
+        for proc_file in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(proc_file).read_text().splitlines()[1:]:
+                fields = line.split()
+                address, _, hex_port = fields[1].rpartition(":")
+                if int(hex_port, 16) == port and fields[3] == "0A":
+                    listening.append(address)
+        assert listening == ["0100007F"], listening
     finally:
         assert d.terminate() == 0
 
