@@ -52,12 +52,17 @@ def main() -> None:
     help="Daemon configuration (default: the packaged embedded default).",
 )
 @click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Listen on this port instead of the configured one (0: any free port).",
+)
+@click.option(
     "--log-level",
     default="INFO",
     show_default=True,
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
 )
-def run(config_path: Path | None, log_level: str) -> None:
+def run(config_path: Path | None, port: int | None, log_level: str) -> None:
     """Run the daemon until SIGTERM (SIGHUP reloads the inventory)."""
     from pydantic import ValidationError
 
@@ -72,6 +77,8 @@ def run(config_path: Path | None, log_level: str) -> None:
     )
     try:
         cfg = load_config(config_path)
+        if port is not None:
+            cfg.http.port = port
         inventory = load(cfg.inventory)
         from osmon.daemon import Daemon
 
