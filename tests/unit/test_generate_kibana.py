@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from osmon.cli_generate import generate
+from osmon.cli.generate import generate
 from osmon.generate.kibana import generate_kibana, object_id
 from osmon.inventory import Expansion, expand, load, load_text
 from osmon.records import LogRecord

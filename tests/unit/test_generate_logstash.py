@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from osmon.cli_generate import generate
+from osmon.cli.generate import generate
 from osmon.generate.logstash import PATTERNS_DIR, generate_logstash
 from osmon.generate.logstash_conf import ConfWriter, quote
 from osmon.generate.logstash_formats import RULES, rule

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from osmon.cli_inventory import inventory
+from osmon.cli.inventory import inventory
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "examples" / "inventory.yaml")

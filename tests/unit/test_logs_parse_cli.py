@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from osmon.cli_logs import logs
+from osmon.cli.logs import logs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "logs"
 

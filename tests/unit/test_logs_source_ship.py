@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from osmon.batch import Batch
-from osmon.cli_logs_ship import ShipSummary, file_specs, ship
 from osmon.logs.tail import WatchSpec
 from osmon.records import LogRecord
+from osmon.sources.logs.ship import ShipSummary, file_specs, ship
 from tests.unit.fakeparser import fake_factory, to_record
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from osmon.cli_notifications import notifications
+from osmon.cli.notifications import notifications
 from osmon.notifications.replay import (
     LEGACY_TOPIC,
     VERSIONED_TOPIC,

@@ -1,11 +1,9 @@
-"""The ``osmon`` command. Sub-groups are imported only when used, so ``osmon --help`` and the
-commands that do not need oslo.messaging or the backend clients start fast."""
+"""``osmon run``: the daemon, until SIGTERM (SIGHUP reloads the inventory)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import logging
 import os
 import sys
@@ -14,36 +12,8 @@ from typing import Any, NoReturn
 
 import click
 
-import osmon
 
-_LAZY = {
-    "inventory": "osmon.cli_inventory:inventory",
-    "logs": "osmon.cli_logs:logs",
-    "notifications": "osmon.cli_notifications:notifications",
-    "generate": "osmon.cli_generate:generate",
-}
-
-
-class _LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *_LAZY])
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = _LAZY.get(cmd_name)
-        if target is None:
-            return super().get_command(ctx, cmd_name)
-        module, _, attr = target.partition(":")
-        cmd: click.Command = getattr(importlib.import_module(module), attr)
-        return cmd
-
-
-@click.group(cls=_LazyGroup)
-@click.version_option(osmon.__version__, prog_name="osmon")
-def main() -> None:
-    """osmon: metrics, events and logs of an OpenStack control plane, from one inventory."""
-
-
-@main.command()
+@click.command()
 @click.option(
     "-c",
     "--config",

@@ -1,13 +1,10 @@
 """``osmon logs``: parse log files the way the daemon does, to debug patterns.
 
-``osmon logs ship`` lives in its own module (``osmon.cli_logs_ship``, whose click command is
-``ship_command``); it is mounted on this group when that module exists. More subcommands from
-other modules go in ``_SUBCOMMANDS``.
+``osmon logs ship`` lives in its own module (``osmon.cli.ship``) and is mounted on this group.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
@@ -18,7 +15,6 @@ from osmon.logs.formats import ALIASES, FORMATS
 from osmon.logs.parser import PARSE_FAILURE, LogParser
 from osmon.logs.timestamps import zone
 
-_SUBCOMMANDS = (("osmon.cli_logs_ship", "ship_command"),)
 _REPORT_MAX = 20
 
 
@@ -137,15 +133,10 @@ def _write(out: BinaryIO, buf: list[bytes]) -> None:
         buf.clear()
 
 
-def _mount_subcommands() -> None:
-    for module, attr in _SUBCOMMANDS:
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue
-            raise
-        logs.add_command(getattr(mod, attr))
+def _mount_ship() -> None:
+    from osmon.cli.ship import ship_command
+
+    logs.add_command(ship_command)
 
 
-_mount_subcommands()
+_mount_ship()

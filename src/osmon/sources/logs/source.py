@@ -16,113 +16,36 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import socket
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from osmon.batch import Batch
 from osmon.logs.checkpoint import CheckpointRegistry, FileCheckpoint
 from osmon.logs.fingerprint import FINGERPRINT_BYTES, doc_id_prefix
-from osmon.logs.metrics import LogMetrics, log_metrics_for
+from osmon.logs.metrics import LogMetrics
 from osmon.logs.spans import Span, SpanTracker
-from osmon.logs.tail import MAX_LINE_BYTES, FileKey, Line, ReadFrom, TailedFile, Tailer, WatchSpec
+from osmon.logs.tail import FileKey, Line, TailedFile, Tailer, WatchSpec
 from osmon.records import LogRecord
 from osmon.sources.base import Submit
+from osmon.sources.logs.config import LogsOptions
+from osmon.sources.logs.parsers import (
+    UNPARSED_TAG,
+    EntryParser,
+    ParsedEntry,
+    ParserFactory,
+    RecordMaker,
+)
+from osmon.sources.logs.specs import inventory_specs
 
 if TYPE_CHECKING:
     from osmon.components import Context
-    from osmon.inventory import Inventory
 
 log = logging.getLogger(__name__)
 
 READ_BUDGET = 1 << 20
-UNPARSED_TAG = "_grokparsefailure"  # osmon.logs.parser.PARSE_FAILURE, without importing grok
-
-
-class ParsedEntry(Protocol):
-    @property
-    def doc(self) -> Mapping[str, Any]: ...
-
-    @property
-    def offset(self) -> int: ...
-
-    @property
-    def end(self) -> int: ...
-
-
-class EntryParser(Protocol):
-    def feed(self, line: str, offset: int) -> Sequence[Any]: ...
-
-    def flush(self) -> Sequence[Any]: ...
-
-
-ParserFactory = Callable[[WatchSpec, str], EntryParser]
-RecordMaker = Callable[[Any, str], LogRecord]
-
-
-class FileOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    path: str = Field(description="Glob of the files (``**`` allowed).")
-    format: str = Field("oslo", description="Parser format of these files.")
-    service: str = Field("", description="service.name of their records.")
-
-    @field_validator("format")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if not known_format(v):
-            raise ValueError(f"unknown log format {v!r} (known: {', '.join(known_formats())})")
-        return v
-
-
-def known_formats() -> list[str]:
-    from osmon.logs.formats import ALIASES, FORMATS
-
-    return ["auto", *FORMATS, *ALIASES]
-
-
-def known_format(name: str) -> bool:
-    return name in known_formats()
-
-
-class LogsOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    files: list[FileOptions] | None = Field(
-        None, description="Files to tail (default: the log files of the inventory's services)."
-    )
-    poll_interval: float = Field(0.25, gt=0, description="Seconds between polls of idle files.")
-    scan_interval: float = Field(2.0, gt=0, description="Seconds between globs for new files.")
-    batch_max_records: int = Field(1000, ge=1, description="Records per batch at most.")
-    batch_max_wait: float = Field(0.5, ge=0, description="Seconds a record waits for a batch.")
-    read_from: ReadFrom = Field(
-        ReadFrom.BEGINNING, description="Start of files found at first start without checkpoint."
-    )
-    rotate_wait: float = Field(
-        5.0,
-        ge=0,
-        description="Seconds a rotated or deleted file is kept open after its last write.",
-    )
-    flush_after: float = Field(
-        5.0, gt=0, description="Seconds after which an idle multi-line entry is emitted."
-    )
-    partial_line_after: float = Field(
-        30.0, gt=0, description="Seconds after which a line without its newline is emitted."
-    )
-    max_line_bytes: int = Field(MAX_LINE_BYTES, ge=64, description="Longer lines are cut.")
-    host: str | None = Field(None, description="host.name of the records (default: hostname).")
-    timezone: str | None = Field(None, description="Zone of naive timestamps (default: inventory).")
-    checkpoints: Path | None = Field(
-        None, description="Registry (default: state_dir/checkpoints.db)."
-    )
-    forget_after: float = Field(
-        7 * 86400.0,
-        gt=0,
-        description="Seconds after which a checkpoint of an unseen file is dropped.",
-    )
 
 
 @dataclass(slots=True)
@@ -177,16 +100,6 @@ def _flag_truncated(doc: Mapping[str, Any]) -> dict[str, Any]:
     logpart["flags"] = [*logpart.get("flags", []), "truncated"]
     out["log"] = logpart
     return out
-
-
-def default_parsers(host: str, timezone: str) -> tuple[ParserFactory, RecordMaker]:
-    """The built-in grok parser (imported here so the source can be tested without it)."""
-    from osmon.logs.parser import LogParser, to_record
-
-    def make(spec: WatchSpec, path: str) -> EntryParser:
-        return LogParser(spec.format, service=spec.service, host=host, timezone=timezone, path=path)
-
-    return make, to_record
 
 
 class LogsSource:
@@ -273,7 +186,7 @@ class LogsSource:
     def reload(self, ctx: Context) -> None:
         """SIGHUP: follow the inventory's log files again (only when ``files`` is not set)."""
         if self.opts.files is None:
-            self.specs = inventory_specs(ctx.inventory, self.host)
+            self.specs = inventory_specs(ctx.inventory, self.host, self.name)
             if self._tailer is not None:
                 self._tailer.specs = list(self.specs)
             self._next_scan = 0.0
@@ -538,59 +451,3 @@ class LogsSource:
 
 
 # -- inventory adapter and factory ---------------------------------------------------------
-
-
-def _short(host: str) -> str:
-    return host.split(".", 1)[0].lower()
-
-
-def inventory_specs(inventory: Inventory, host: str) -> list[WatchSpec]:
-    """The log files the inventory places on ``host`` (compared by short host name)."""
-    from osmon.inventory import expand
-
-    me = _short(host)
-    specs: list[WatchSpec] = []
-    for src in expand(inventory).log_sources:
-        spec = WatchSpec(src.path, src.format, src.service_name or src.service)
-        if _short(src.host) == me and spec not in specs:
-            specs.append(spec)
-    return specs
-
-
-def inventory_timezone(inventory: Inventory) -> str:
-    from osmon.inventory import expand
-
-    return expand(inventory).log_timezone or "UTC"
-
-
-def _parseable(name: str, spec: WatchSpec) -> WatchSpec:
-    """An inventory format the parser lacks falls back to ``auto``: lines are kept either way."""
-    if known_format(spec.format):
-        return spec
-    log.warning(
-        "%s: %s: no parser for format %r, using auto-detection", name, spec.pattern, spec.format
-    )
-    return WatchSpec(spec.pattern, "auto", spec.service)
-
-
-def build(name: str, options: Mapping[str, Any], ctx: Context) -> LogsSource:
-    opts = LogsOptions.model_validate(dict(options))
-    host = opts.host or str(ctx.extra.get("hostname") or socket.gethostname())
-    timezone = opts.timezone or inventory_timezone(ctx.inventory)
-    if opts.files is None:
-        specs = [_parseable(name, s) for s in inventory_specs(ctx.inventory, host)]
-        if not specs:
-            log.warning("%s: the inventory places no log file on host %r", name, host)
-    else:
-        specs = [WatchSpec(f.path, f.format, f.service) for f in opts.files]
-    make_parser, to_record = default_parsers(host, timezone)
-    return LogsSource(
-        name,
-        specs,
-        opts.checkpoints or ctx.state_dir / "checkpoints.db",
-        host=host,
-        parser_factory=make_parser,
-        record_maker=to_record,
-        options=opts,
-        metrics=log_metrics_for(ctx.registry),
-    )
