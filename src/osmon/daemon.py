@@ -143,9 +143,7 @@ class Daemon:
         self._reloads += 1
         self._reload_error = None
         for src in self.sources.values():
-            hook = getattr(src, "reload", None)
-            if hook is not None:
-                hook(self.ctx)
+            src.reload(self.ctx)
         log.info("inventory reloaded from %s", self.cfg.inventory)
 
     async def run(self) -> None:

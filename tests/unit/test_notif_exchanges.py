@@ -14,7 +14,7 @@ from osmon.notifications.exchanges import (
     publisher_host,
     publisher_service,
 )
-from osmon.sources.notifications import redact_url
+from osmon.redact import redact_url
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ background thread plays the daemon's router.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 import threading
@@ -234,3 +235,17 @@ def test_undecodable_log_record_becomes_a_dead_letter(make: Any) -> None:
     assert dead["reason"] == "undecodable" and dead["message"] == "{not json"
     assert "Expecting property name" in dead["detail"]
     assert value(registry, "osmon_notification_dead_letters_total", reason="undecodable") == 1
+
+
+def test_transport_url_from_the_environment_never_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = Context(inventory=None, state_dir=tmp_path, registry=CollectorRegistry())  # type: ignore[arg-type]
+    monkeypatch.setenv("OSMON_TEST_URL", "rabbit://osmon:s3cret@10.0.0.1:5672/")
+    source = build("n", {"transport_url_env": "OSMON_TEST_URL"}, ctx)
+    assert source.opts.urls() == ["rabbit://osmon:s3cret@10.0.0.1:5672/"]
+    assert "s3cret" not in json.dumps(source.status())
+    assert source.status()["transport_urls"] == ["rabbit://osmon:***@10.0.0.1:5672/"]
+    monkeypatch.delenv("OSMON_TEST_URL")
+    with pytest.raises(ValidationError, match="OSMON_TEST_URL is not set"):
+        build("n", {"transport_url_env": "OSMON_TEST_URL"}, ctx)

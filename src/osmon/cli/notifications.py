@@ -55,7 +55,7 @@ def replay(
 ) -> None:
     """Publish notification FILES (JSON; Nova's $ref samples are resolved) through a Notifier."""
     from osmon.notifications.replay import Publisher, ReplayError, load_notifications, replay
-    from osmon.sources.notifications import redact_url
+    from osmon.redact import redact_url
 
     try:
         found = load_notifications(files)

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from osmon.components import Context
 from osmon.records import Event, Kind, LogRecord, Record
+from osmon.redact import redact_url
 from osmon.sinks.base import PermanentError, TransientError, WriteResult
 from osmon.sinks.es_bulk import Action, BulkReport, RetryPolicy, deliver
 from osmon.sinks.es_client import Backend, BackendUnavailable, Settings, connect, describe_error
@@ -320,7 +321,7 @@ class ElasticsearchSink:
     def status(self) -> dict[str, Any]:
         backend = self._backend
         return {
-            "hosts": [_redact(h) for h in self.opts.hosts],
+            "hosts": [redact_url(h) for h in self.opts.hosts],
             "flavor": backend.flavor if backend else self.opts.flavor,
             "server_version": ".".join(map(str, backend.version)) if backend else None,
             "connected": backend is not None,
@@ -330,11 +331,6 @@ class ElasticsearchSink:
             "last_error": self.last_error,
             **self.counts,
         }
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
 
 def build(name: str, options: Mapping[str, Any], ctx: Context) -> ElasticsearchSink:

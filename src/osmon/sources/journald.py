@@ -272,6 +272,10 @@ class JournaldSource:
                 proc.kill()
             await proc.wait()
 
+    def reload(self, ctx: Context) -> None:
+        """SIGHUP: nothing to follow; the units come from this source's options, not the
+        inventory, and the cursor keeps the position."""
+
     def status(self) -> dict[str, Any]:
         return {
             "type": "journald",

@@ -1,10 +1,7 @@
-"""OpenStack notifications from RabbitMQ through an oslo.messaging batch listener.
+"""The ``notifications`` source: oslo.messaging batches → records → router → ack.
 
-One listener per transport URL, bound to ``topic.priority`` on every configured exchange, all
-feeding the queue named after the pool (``osmon``), so a Ceilometer beside osmon keeps its own
-copy and several osmon daemons compete on the same queue. oslo runs the endpoint on its own
-threads; each priority group of a batch is converted, submitted to the router on the daemon's
-event loop, and handed back to oslo as HANDLED (ack) only once the router settled it with ack,
+Each priority group of a batch is converted, submitted to the router on the daemon's event
+loop, and handed back to oslo as HANDLED (ack) only once the router settled it with ack,
 REQUEUE otherwise. Poison messages go to a dead-letter file at once and are acked with the batch.
 """
 
@@ -13,74 +10,31 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import TYPE_CHECKING, Any
 
 from osmon.batch import Batch
-from osmon.components import Context
 from osmon.notifications.convert import ConversionError, Converter
 from osmon.notifications.exchanges import exchanges_from_inventory
-from osmon.notifications.meters import MeterSet, load_definitions
-from osmon.notifications.metrics import NotificationMetrics, metrics_for
-from osmon.notifications.oslo import oslo_messaging
+from osmon.notifications.metrics import NotificationMetrics
 from osmon.notifications.poison import PoisonFile, UndecodableHandler
 from osmon.records import Record
+from osmon.redact import redact_url
 from osmon.sources.base import Submit
+from osmon.sources.notifications.config import NotificationOptions
+from osmon.sources.notifications.listener import Listeners, in_daemon_thread
+
+if TYPE_CHECKING:
+    from osmon.components import Context
 
 LOG = logging.getLogger(__name__)
 
-PRIORITIES = ("audit", "debug", "info", "warn", "error", "critical", "sample")
 HANDLED = "handled"
 REQUEUE = "requeue"
-
-_PASSWORD = re.compile(r"(?P<user>(?://|,)[^:@/,]*):(?P<pw>[^@/,]*)@")
-
-
-def redact_url(url: str) -> str:
-    """``rabbit://user:***@h1:5672,user:***@h2:5672/vhost``: no password in logs or status."""
-    return _PASSWORD.sub(lambda m: f"{m.group('user')}:***@", url)
-
-
-class NotificationOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    transport_urls: list[str] = Field(min_length=1, description="oslo.messaging transport URLs.")
-    topics: list[str] = Field(
-        default_factory=lambda: ["notifications", "versioned_notifications"], min_length=1
-    )
-    exchanges: list[str] | None = Field(
-        None, description="Control exchanges; default: those of the inventory's services."
-    )
-    pool: str = Field("osmon", min_length=1, description="Listener pool = queue name.")
-    batch_size: int = Field(500, gt=0)
-    batch_timeout: float = Field(1.0, gt=0)
-    prefetch: int | None = Field(
-        None, ge=0, description="AMQP prefetch; default executor_threads x batch_size."
-    )
-    executor_threads: int = Field(
-        8, gt=0, description="Batches handled at once; the sinks merge those in flight."
-    )
-    max_attempts: int = Field(3, gt=0, description="Conversion attempts before dead-lettering.")
-    requeue_delay: float = Field(1.0, ge=0, description="Pause before handing back a requeue.")
-    dead_letter: Path | None = Field(None, description="Default: <state_dir>/deadletter/.")
-    meter_definitions: list[Path] = Field(
-        default_factory=list, description="meters.yaml files replacing the shipped ones."
-    )
-    max_payload_bytes: int = Field(1024 * 1024, ge=0, description="0 disables the limit.")
-    unknown_exchange: Literal["dead_letter", "accept"] = "dead_letter"
-    raw_priorities: list[str] = Field(default_factory=lambda: ["error", "critical"])
-
-    @field_validator("transport_urls", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
 
 class _Recent:
@@ -114,21 +68,6 @@ class _Recent:
         return key in self._items
 
 
-class _Endpoint:
-    """oslo batch endpoint: one method per priority, each receiving a list of message dicts."""
-
-    def __init__(self, source: NotificationSource) -> None:
-        for priority in PRIORITIES:
-            setattr(self, priority, self._bind(source, priority))
-
-    @staticmethod
-    def _bind(source: NotificationSource, priority: str) -> Any:
-        def handle(messages: list[dict[str, Any]]) -> str:
-            return source.handle(priority, messages)
-
-        return handle
-
-
 class NotificationSource:
     def __init__(
         self,
@@ -152,11 +91,24 @@ class NotificationSource:
         self._submit: Submit | None = None
         self._stop = asyncio.Event()
         self._done = asyncio.Event()
-        self._listeners: list[tuple[Any, Any]] = []
+        self._reload = asyncio.Event()
+        prefetch = (
+            opts.prefetch if opts.prefetch is not None else opts.executor_threads * opts.batch_size
+        )
+        self._listeners = Listeners(
+            self.handle,
+            pool=opts.pool,
+            batch_size=opts.batch_size,
+            batch_timeout=opts.batch_timeout,
+            prefetch=prefetch,
+            executor_threads=opts.executor_threads,
+            on_change=lambda delta: metrics.listeners.inc(delta),
+        )
         self._hook = UndecodableHandler(self._undecodable)
         self.received = 0
         self.accepted = 0
         self.requeued_batches = 0
+        self.rebinds = 0
         self.last_batch_at: float | None = None
 
     # ---- Source protocol -------------------------------------------------------------------
@@ -165,25 +117,64 @@ class NotificationSource:
         self._submit = submit
         self._hook.install()
         try:
-            await _in_daemon_thread(self._start_listeners, f"osmon-{self.name}-start")
-            await self._stop.wait()
+            await self._start()
+            while not self._stop.is_set():
+                await self._wait_for_stop_or_reload()
+                if self._reload.is_set() and not self._stop.is_set():
+                    self._reload.clear()
+                    await in_daemon_thread(self._listeners.stop, f"osmon-{self.name}-rebind")
+                    await self._start()
+                    self.rebinds += 1
         finally:
-            await _in_daemon_thread(self._stop_listeners, f"osmon-{self.name}-stop")
+            await in_daemon_thread(self._listeners.stop, f"osmon-{self.name}-stop")
             self._hook.uninstall()
             self._done.set()
+
+    async def _start(self) -> None:
+        exchanges = list(self.exchanges)
+        urls, topics = self.opts.urls(), self.opts.topics
+
+        def start() -> None:
+            self._listeners.start(urls, topics, exchanges)
+
+        await in_daemon_thread(start, f"osmon-{self.name}-start")
+
+    async def _wait_for_stop_or_reload(self) -> None:
+        waits = [asyncio.ensure_future(e.wait()) for e in (self._stop, self._reload)]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
 
     async def stop(self) -> None:
         self._stop.set()
         if self._loop is not None:
             await self._done.wait()
 
+    def reload(self, ctx: Context) -> None:
+        """SIGHUP: follow the inventory's exchanges (unless ``exchanges`` is configured).
+
+        The listeners are rebound when the set changed: in-flight batches settle first, and
+        unacked messages stay on the pool's queue for the new listeners. Bindings of exchanges
+        no longer listed stay on the queue until it is deleted (RabbitMQ keeps them).
+        """
+        if self.opts.exchanges is not None:
+            return
+        exchanges = exchanges_from_inventory(ctx.inventory)
+        if sorted(exchanges) != sorted(self.exchanges):
+            LOG.info("%s: exchanges now %s (were %s)", self.name, exchanges, self.exchanges)
+            self.exchanges = list(exchanges)
+            self._reload.set()
+
     def status(self) -> dict[str, Any]:
         return {
-            "transport_urls": [redact_url(u) for u in self.opts.transport_urls],
+            "transport_urls": [redact_url(u) for u in self.opts.urls()],
             "topics": list(self.opts.topics),
             "exchanges": list(self.exchanges),
             "pool": self.opts.pool,
-            "listeners": len(self._listeners),
+            "listeners": len(self._listeners.running),
+            "rebinds": self.rebinds,
             "received": self.received,
             "accepted": self.accepted,
             "requeued_batches": self.requeued_batches,
@@ -191,51 +182,6 @@ class NotificationSource:
             "dead_letter_file": str(self.poison.path),
             "last_batch_at": self.last_batch_at,
         }
-
-    # ---- oslo side (runs on oslo's executor threads) ------------------------------------------
-    def _start_listeners(self) -> None:
-        om = oslo_messaging()
-        from oslo_config import cfg
-
-        prefetch = (
-            self.opts.prefetch
-            if self.opts.prefetch is not None
-            else self.opts.executor_threads * self.opts.batch_size
-        )
-        targets = [
-            om.Target(topic=topic, exchange=exchange)
-            for topic in self.opts.topics
-            for exchange in self.exchanges
-        ]
-        for url in self.opts.transport_urls:
-            conf = cfg.ConfigOpts()
-            conf([], project="osmon", default_config_files=[])
-            transport = om.get_notification_transport(conf, url=url)
-            conf.set_override("rabbit_qos_prefetch_count", prefetch, group="oslo_messaging_rabbit")
-            listener = om.get_batch_notification_listener(
-                transport,
-                targets,
-                [_Endpoint(self)],
-                executor="threading",
-                batch_size=self.opts.batch_size,
-                batch_timeout=self.opts.batch_timeout,
-                pool=self.opts.pool,
-                allow_requeue=True,  # oslo's default (False) acks a REQUEUE: the batch is lost
-            )
-            conf.set_override("executor_thread_pool_size", self.opts.executor_threads)
-            listener.start()
-            self._listeners.append((listener, transport))
-            self.metrics.listeners.inc()
-            LOG.info("notification listener on %s (pool %s)", redact_url(url), self.opts.pool)
-
-    def _stop_listeners(self) -> None:
-        for listener, _ in self._listeners:
-            listener.stop()
-        for listener, transport in self._listeners:
-            listener.wait()
-            transport.cleanup()
-            self.metrics.listeners.dec()
-        self._listeners.clear()
 
     def handle(self, priority: str, messages: list[dict[str, Any]]) -> str:
         """Convert, submit, wait for the router; the oslo result for this priority group."""
@@ -344,63 +290,9 @@ class NotificationSource:
         self.metrics.dead_letters.labels("undecodable").inc()
 
 
-async def _in_daemon_thread(fn: Callable[[], None], name: str) -> None:
-    """Run ``fn`` on a daemon thread: a thread that touched oslo.messaging/kombu may not finish
-    cleanly at interpreter exit, and the loop's default executor joins its threads on close."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-
-    def target() -> None:
-        try:
-            fn()
-        except BaseException as exc:
-            loop.call_soon_threadsafe(_settle, done, exc)
-        else:
-            loop.call_soon_threadsafe(_settle, done, None)
-
-    threading.Thread(target=target, name=name, daemon=True).start()
-    await done
-
-
-def _settle(future: asyncio.Future[None], exc: BaseException | None) -> None:
-    if future.done():
-        return
-    if exc is None:
-        future.set_result(None)
-    else:
-        future.set_exception(exc)
-
-
 def _message_id(message: Any) -> str | None:
     if not isinstance(message, Mapping):
         return None
     metadata = message.get("metadata")
     mid = metadata.get("message_id") if isinstance(metadata, Mapping) else None
     return mid if isinstance(mid, str) and mid else None
-
-
-def _meters(paths: Sequence[Path], cache: dict[tuple[Path, ...], MeterSet] = {}) -> MeterSet:  # noqa: B006
-    key = tuple(paths)
-    if key not in cache:
-        cache[key] = load_definitions(paths)
-    return cache[key]
-
-
-def build(name: str, options: Mapping[str, Any], ctx: Context) -> NotificationSource:
-    opts = NotificationOptions.model_validate(dict(options))
-    exchanges = opts.exchanges or exchanges_from_inventory(ctx.inventory)
-    dead_letter = opts.dead_letter or ctx.state_dir / "deadletter" / f"notifications-{name}.jsonl"
-    converter = Converter(
-        _meters(opts.meter_definitions),
-        max_payload_bytes=opts.max_payload_bytes,
-        accept_unknown_exchange=opts.unknown_exchange == "accept",
-        raw_priorities=opts.raw_priorities,
-    )
-    return NotificationSource(
-        name,
-        opts,
-        exchanges=exchanges,
-        dead_letter=dead_letter,
-        converter=converter,
-        metrics=metrics_for(ctx.registry),
-    )
