@@ -24,13 +24,8 @@ from prometheus_client import CollectorRegistry
 from osmon.components import Context
 from osmon.records import Event, LogRecord, Sample
 from osmon.sinks.base import PermanentError, TransientError
-from osmon.sinks.elasticsearch import (
-    ElasticsearchSink,
-    build,
-    encode_action,
-    event_document,
-    log_document,
-)
+from osmon.sinks.elasticsearch import build, encode_action, event_document, log_document
+from osmon.sinks.elasticsearch.sink import ElasticsearchSink
 from tests.esdouble import EsDouble
 from tests.esdouble.store import index_name_problem
 

@@ -20,14 +20,12 @@ deterministic ``_id``. Credentials are ``${VAR}`` references (environment or Log
 
 from __future__ import annotations
 
-import hashlib
-import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Final
 
 from osmon.generate.filebeat import filebeat_configs
-from osmon.generate.logstash_conf import ConfWriter
+from osmon.generate.logstash_conf import ConfWriter, plugin_id
 from osmon.generate.logstash_formats import (
     PARSE_FAILURE_TAG,
     UNPARSED_FORMAT_TAG,
@@ -35,8 +33,8 @@ from osmon.generate.logstash_formats import (
     rule,
 )
 from osmon.generate.output import header
-from osmon.generate.streams import log_dataset
 from osmon.inventory import Expansion, LogSource
+from osmon.sinks.elasticsearch.streams import log_dataset
 
 COMMAND: Final = "osmon generate logstash"
 INSTALL_DIR: Final = "/etc/logstash/osmon"
@@ -57,17 +55,6 @@ _DURATION_RUBY = (
     "key = factors.keys.find { |k| meta[k] }; "
     "event.set('[event][duration]', (meta[key].to_f * factors[key]).round) if key"
 )
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def _slug(text: str) -> str:
-    return _SLUG.sub("-", text.lower()).strip("-") or "x"
-
-
-def plugin_id(kind: str, source_id: str, label: str) -> str:
-    """A readable, unique Logstash plugin id (label plus a digest of the source id)."""
-    digest = hashlib.sha256(source_id.encode()).hexdigest()[:8]
-    return f"osmon-{kind}-{_slug(label)}-{digest}"
 
 
 def generate_logstash(exp: Expansion) -> dict[str, str]:

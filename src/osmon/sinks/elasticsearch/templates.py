@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from osmon.sinks.es_client import Flavor
+from osmon.sinks.elasticsearch.client import Flavor
 
 LOGS_TEMPLATE = "osmon-logs-openstack"
 EVENTS_TEMPLATE = "osmon-events-openstack"

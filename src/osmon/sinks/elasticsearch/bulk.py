@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from osmon.sinks.es_client import Backend, BackendUnavailable, describe_error
+from osmon.sinks.elasticsearch.client import Backend, BackendUnavailable, describe_error
 
 log = logging.getLogger(__name__)
 
