@@ -11,7 +11,7 @@ from pydantic_core import ErrorDetails
 
 from osmon.inventory.model import Inventory
 from osmon.inventory.references import did_you_mean
-from osmon.inventory.yamlload import Document, KeyPath
+from osmon.yamldoc import Document, KeyPath
 
 __all__ = ["render_path", "translate"]
 

@@ -1,4 +1,5 @@
-"""YAML to plain data, remembering the line of every key and list item.
+"""YAML to plain data, remembering the line of every key and list item: the one YAML loader
+of the inventory, the daemon config and the meter definitions.
 
 PyYAML's ``compose`` keeps node marks; walking the node graph ourselves lets us report duplicate
 keys (which ``safe_load`` silently lets the last one win) and map a validation error's location
