@@ -25,7 +25,8 @@ from osmon.deadletter import DeadLetters
 from osmon.http.server import HttpServer
 from osmon.inventory import Inventory, InventoryError, load
 from osmon.records import Kind
-from osmon.router import RetryPolicy, Router
+from osmon.retry import RetryPolicy
+from osmon.router import Router
 from osmon.selfmetrics import SelfMetrics
 from osmon.sinks.base import Sink
 from osmon.sources.base import Source

@@ -546,7 +546,8 @@ async def test_run_follows_rotation_through_the_router_until_stopped(tmp_path: P
 
     from osmon.deadletter import DeadLetters
     from osmon.records import Kind
-    from osmon.router import RetryPolicy, Router
+    from osmon.retry import RetryPolicy
+    from osmon.router import Router
     from osmon.selfmetrics import SelfMetrics
     from osmon.spool import Spool
     from tests.unit.fakesinks import ScriptedSink

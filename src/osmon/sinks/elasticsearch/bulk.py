@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from osmon.retry import RetryPolicy
 from osmon.sinks.elasticsearch.client import Backend, BackendUnavailable, describe_error
 
 log = logging.getLogger(__name__)
@@ -29,18 +29,6 @@ class Action:
 
     position: int
     payload: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_retries: int
-    initial_backoff: float
-    max_backoff: float
-
-    def delay(self, attempt: int) -> float:
-        """Exponential backoff with "equal jitter": half fixed, half random."""
-        base = min(self.max_backoff, self.initial_backoff * 2.0 ** (attempt - 1))
-        return base / 2 + random.uniform(0, base / 2)
 
 
 @dataclass(slots=True)
@@ -116,12 +104,12 @@ async def _deliver_chunk(
                 break
             report.last_error = verdict.reason
             attempt += 1
-            if attempt > policy.max_retries:
+            if policy.gives_up(attempt):
                 report.transient.extend(a.position for a in pending)
                 log.warning(
-                    "bulk: giving up on %d item(s) after %d retries: %s",
+                    "bulk: giving up on %d item(s) after %d tries: %s",
                     len(pending),
-                    policy.max_retries,
+                    attempt,
                     verdict.reason,
                 )
                 break

@@ -22,8 +22,9 @@ from typing import Any
 
 from osmon.records import Event, Kind, LogRecord, Record
 from osmon.redact import redact_url
+from osmon.retry import RetryPolicy
 from osmon.sinks.base import PermanentError, TransientError, WriteResult
-from osmon.sinks.elasticsearch.bulk import Action, BulkReport, RetryPolicy, deliver
+from osmon.sinks.elasticsearch.bulk import Action, BulkReport, deliver
 from osmon.sinks.elasticsearch.client import (
     Backend,
     BackendUnavailable,
@@ -63,7 +64,9 @@ class ElasticsearchSink:
         self.name = name
         self.opts = opts
         self._settings = settings
-        self._policy = RetryPolicy(opts.max_retries, opts.initial_backoff, opts.max_backoff)
+        self._policy = RetryPolicy(
+            opts.max_retries + 1, opts.initial_backoff, opts.max_backoff, jitter=True
+        )
         self._backend: Backend | None = None
         self._start_lock = asyncio.Lock()
         self.templates_installed = 0
