@@ -19,6 +19,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Gauge
 
 import osmon
+from osmon.checks.latest import LatestState
 from osmon.components import Context, sink_factory, source_factory
 from osmon.config import DaemonConfig
 from osmon.deadletter import DeadLetters
@@ -31,7 +32,6 @@ from osmon.selfmetrics import SelfMetrics
 from osmon.sinks.base import Sink
 from osmon.sources.base import Source
 from osmon.spool import Spool
-from osmon.state import LatestState
 
 log = logging.getLogger(__name__)
 

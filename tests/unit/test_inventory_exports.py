@@ -6,7 +6,7 @@ import importlib
 
 
 def test_expand_is_the_function_after_submodule_import() -> None:
-    importlib.import_module("osmon.inventory.expander")
+    importlib.import_module("osmon.inventory.derive")
     importlib.import_module("osmon.inventory.loader")
     from osmon.inventory import expand, load
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from osmon.inventory import nagios_range
-from osmon.inventory.nagios_range import NagiosRangeError, parse
+from osmon.checks import range as nagios_range
+from osmon.checks.range import NagiosRangeError, parse
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_imports_only_the_standard_library() -> None:
 
 def test_importing_it_does_not_load_the_inventory_stack() -> None:
     code = (
-        "import sys, osmon.inventory.nagios_range; "
+        "import sys, osmon.checks.range; "
         "heavy = ('pydantic', 'yaml', 'osmon.inventory.model'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )

@@ -56,7 +56,7 @@ def test_exchanges_from_inventory() -> None:
 
 
 def test_exchanges_of_a_real_inventory() -> None:
-    from osmon.inventory.expander import expand
+    from osmon.inventory.derive import expand
     from osmon.inventory.loader import load
 
     inv = load(Path(__file__).resolve().parents[2] / "examples" / "inventory.yaml")

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonpath_ng.ext.parser import parse
 
-from osmon.notifications.paths import Path, PathError
+from osmon.notifications.paths import JsonPath, PathError
 
 KEYS = st.sampled_from(["a", "b", "payload", "nova_object.data", "x"])
 json_values = st.recursive(
@@ -30,26 +30,26 @@ def _render(path_steps: list[Any]) -> str:
 @given(doc=json_values, path_steps=steps)
 def test_plain_paths_agree_with_jsonpath_ng(doc: Any, path_steps: list[Any]) -> None:
     text = _render(path_steps)
-    compiled = Path(text)
+    compiled = JsonPath(text)
     assert compiled.is_plain
     assert compiled.all(doc) == [d.value for d in parse(text).find(doc)]
 
 
 def test_rich_expressions_fall_back_to_jsonpath_ng() -> None:
     doc = {"payload": {"metrics": [{"name": "cpu", "value": 3}], "host": "h", "node": "n"}}
-    assert not Path("$.payload.metrics[?(@.name='cpu')].value").is_plain
-    assert Path("$.payload.metrics[?(@.name='cpu')].value * 100").first(doc) == 300
-    assert Path('$.payload.host + "_" + $.payload.node').first(doc) == "h_n"
-    assert Path("$.payload.metrics[*].name").all(doc) == ["cpu"]
+    assert not JsonPath("$.payload.metrics[?(@.name='cpu')].value").is_plain
+    assert JsonPath("$.payload.metrics[?(@.name='cpu')].value * 100").first(doc) == 300
+    assert JsonPath('$.payload.host + "_" + $.payload.node').first(doc) == "h_n"
+    assert JsonPath("$.payload.metrics[*].name").all(doc) == ["cpu"]
 
 
 def test_missing_and_null_are_told_apart_by_all() -> None:
     doc = {"payload": {"a": None}}
-    assert Path("$.payload.a").all(doc) == [None]
-    assert Path("$.payload.b").all(doc) == []
-    assert Path("$.payload.b").first(doc) is None
+    assert JsonPath("$.payload.a").all(doc) == [None]
+    assert JsonPath("$.payload.b").all(doc) == []
+    assert JsonPath("$.payload.b").first(doc) is None
 
 
 def test_invalid_expression_is_a_path_error() -> None:
     with pytest.raises(PathError, match="invalid JSONPath"):
-        Path("$.payload.[[")
+        JsonPath("$.payload.[[")

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from osmon import yamldoc
-from osmon.inventory import references, schema_errors
+from osmon.inventory import crossrefs, schema_errors
 from osmon.inventory.model import Inventory
 from osmon.inventory.problems import InventoryError, Problem
 
@@ -60,7 +60,7 @@ def _load(text: str | bytes, filename: str) -> Inventory:
     def line_of(path: yamldoc.KeyPath) -> int:
         return doc.locate(path)[1]
 
-    for path, message in references.check(inventory, line_of):
+    for path, message in crossrefs.check(inventory, line_of):
         problems.append(Problem(filename, line_of(path), message))
     if problems:
         raise InventoryError(problems)

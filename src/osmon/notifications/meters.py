@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from osmon import yamldoc
-from osmon.notifications.paths import Path, PathError, PathEvalError
+from osmon.notifications.paths import JsonPath, PathError, PathEvalError
 from osmon.notifications.timestamps import BadTimestamp, to_epoch
 from osmon.records import Sample, SampleType
 
@@ -103,10 +103,10 @@ class _Value:
     __slots__ = ("literal", "path")
 
     def __init__(self, raw: str | int | float) -> None:
-        self.path: Path | None = None
+        self.path: JsonPath | None = None
         self.literal: Any = raw
         if isinstance(raw, str) and raw.startswith("$"):
-            self.path = Path(raw)
+            self.path = JsonPath(raw)
 
     def first(self, doc: Mapping[str, Any]) -> Any:
         return self.literal if self.path is None else self.path.first(doc)
@@ -122,7 +122,7 @@ class _Timedelta:
         name = spec.plugin if isinstance(spec.plugin, str) else spec.plugin.get("name")
         if name != "timedelta":
             raise ValueError(f"unsupported volume plugin {name!r} (supported: timedelta)")
-        self.start, self.end = Path(spec.fields[0]), Path(spec.fields[1])
+        self.start, self.end = JsonPath(spec.fields[0]), JsonPath(spec.fields[1])
 
     def first(self, doc: Mapping[str, Any]) -> Any:
         start, end = self.start.first(doc), self.end.first(doc)

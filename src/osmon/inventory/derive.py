@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
-from osmon.inventory import expanded as ex
+from osmon.inventory import expansion as ex
 from osmon.inventory.catalog import (
     DEFAULT_MULTILINE,
     DEFAULT_THRESHOLDS,
@@ -20,9 +20,9 @@ from osmon.inventory.catalog import (
     LogDefault,
     ServiceType,
 )
+from osmon.inventory.crossrefs import check
 from osmon.inventory.model import Alarm, Inventory, LogFile, Service, Threshold
 from osmon.inventory.problems import InventoryError, Problem
-from osmon.inventory.references import check
 from osmon.inventory.resolve import ResolvedProbe, hosts_for, probes_for, service_type, tls_for
 
 __all__ = ["expand"]

@@ -1,6 +1,6 @@
 """The README's inventory reference, generated from the model so the two cannot drift apart.
 
-``python -m osmon.inventory.reference`` prints it; ``--write README.md`` replaces the block between
+``python -m osmon.inventory.readme`` prints it; ``--write README.md`` replaces the block between
 the ``inventory-reference`` markers (a unit test fails when the README is stale).
 """
 
@@ -95,7 +95,7 @@ def _default(info: Any) -> str:
 
 def render() -> str:
     parts = [
-        "Every key, generated from `osmon.inventory.model` (`python -m osmon.inventory.reference`)."
+        "Every key, generated from `osmon.inventory.model` (`python -m osmon.inventory.readme`)."
         " Unknown keys are errors (with a suggestion); durations accept `30s`, `5m`, `1h`;"
         " ranges are Nagios ranges (`[@]start:end`, `~` for minus infinity). Defaults not given"
         " here come from the service catalog (`osmon.inventory.catalog`).",

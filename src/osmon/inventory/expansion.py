@@ -25,7 +25,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Threshold:
-    """Nagios ranges for one metric (text; parse with ``osmon.inventory.nagios_range``)."""
+    """Nagios ranges for one metric (text; parse with ``osmon.checks.range``)."""
 
     warning: str | None
     critical: str | None
