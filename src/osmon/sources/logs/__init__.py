@@ -18,8 +18,9 @@ from osmon.logs.metrics import log_metrics_for
 from osmon.logs.tail import WatchSpec
 from osmon.sources.logs.config import FileOptions, LogsOptions, known_format, known_formats
 from osmon.sources.logs.parsers import EntryParser, ParserFactory, RecordMaker, default_parsers
-from osmon.sources.logs.source import LogsSource, LogStats
+from osmon.sources.logs.source import LogsSource
 from osmon.sources.logs.specs import inventory_specs, inventory_timezone
+from osmon.sources.logs.work import LogStats
 
 if TYPE_CHECKING:
     from osmon.components import Context

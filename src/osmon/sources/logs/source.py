@@ -17,28 +17,32 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from osmon.batch import Batch
 from osmon.logs.checkpoint import CheckpointRegistry, FileCheckpoint
 from osmon.logs.fingerprint import FINGERPRINT_BYTES, doc_id_prefix
 from osmon.logs.metrics import LogMetrics
-from osmon.logs.spans import Span, SpanTracker
-from osmon.logs.tail import FileKey, Line, TailedFile, Tailer, WatchSpec
-from osmon.records import LogRecord
+from osmon.logs.spans import Span
+from osmon.logs.tail import FileKey, Line, Tailer, WatchSpec
 from osmon.sources.base import Submit
 from osmon.sources.logs.config import LogsOptions
 from osmon.sources.logs.parsers import (
-    UNPARSED_TAG,
-    EntryParser,
     ParsedEntry,
     ParserFactory,
     RecordMaker,
 )
 from osmon.sources.logs.specs import inventory_specs
+from osmon.sources.logs.work import (
+    LogStats,
+    Pending,
+    Work,
+    flag_truncated,
+    make_pending,
+    unparsed,
+)
 
 if TYPE_CHECKING:
     from osmon.components import Context
@@ -46,60 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 READ_BUDGET = 1 << 20
-
-
-@dataclass(slots=True)
-class LogStats:
-    """Counts of what sinks accepted; ``lines_read`` also counts lines read again after a nack."""
-
-    files: int = 0
-    lines: int = 0
-    entries: int = 0
-    unparsed: int = 0
-    truncated: int = 0
-    bytes_acked: int = 0
-    nacks: int = 0
-    lines_read: int = 0
-
-
-@dataclass(slots=True)
-class _Work:
-    file: TailedFile
-    generation: int
-    parser: EntryParser
-    spans: SpanTracker = field(default_factory=SpanTracker)
-    closing: bool = False
-    id_head: bytes | None = None
-    """``file.head`` when ``id_prefix`` was computed (bytes are immutable: same object, same
-    content), with ``id_len`` the length hashed."""
-    id_len: int = -1
-    id_prefix: str = ""
-
-
-class _Pending(NamedTuple):
-    """A record awaiting its batch's ack (a tuple: one is made per entry)."""
-
-    record: LogRecord
-    key: FileKey
-    generation: int
-    span: Span
-    unparsed: bool
-
-
-_make_pending = tuple.__new__
-
-
-def _unparsed(doc: Mapping[str, Any]) -> bool:
-    tags = doc.get("tags")
-    return isinstance(tags, list) and UNPARSED_TAG in tags
-
-
-def _flag_truncated(doc: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(doc)
-    logpart = dict(out.get("log") or {})
-    logpart["flags"] = [*logpart.get("flags", []), "truncated"]
-    out["log"] = logpart
-    return out
 
 
 class LogsSource:
@@ -135,8 +85,8 @@ class LogsSource:
         self.last_error: str | None = None
         self._registry: CheckpointRegistry | None = None
         self._tailer: Tailer | None = None
-        self._work: dict[FileKey, _Work] = {}
-        self._pending: list[_Pending] = []
+        self._work: dict[FileKey, Work] = {}
+        self._pending: list[Pending] = []
         self._oldest: float | None = None
         self._next_scan = 0.0
         self._stopping = False
@@ -226,7 +176,7 @@ class LogsSource:
     def _scan(self, now: float) -> None:
         assert self._tailer is not None
         for f in self._tailer.scan():
-            self._work[f.key] = _Work(f, f.generation, self.parser_factory(f.spec, f.path))
+            self._work[f.key] = Work(f, f.generation, self.parser_factory(f.spec, f.path))
             self.stats.files += 1
             log.info("%s: following %s from offset %d", self.name, f.path, f.pos)
         self._next_scan = now + self.opts.scan_interval
@@ -252,7 +202,7 @@ class LogsSource:
                 log.warning("%s: %s", self.name, self.last_error)
         return read_any
 
-    def _check(self, w: _Work) -> None:
+    def _check(self, w: Work) -> None:
         assert self._tailer is not None
         reason = w.file.changed()
         if reason is None:
@@ -264,7 +214,7 @@ class LogsSource:
         w.parser = self.parser_factory(w.file.spec, w.file.path)
         w.closing = False
 
-    def _idle(self, w: _Work, now: float) -> None:
+    def _idle(self, w: Work, now: float) -> None:
         assert self._tailer is not None
         f = w.file
         quiet = now - f.last_growth
@@ -279,12 +229,12 @@ class LogsSource:
         if drained:
             w.closing = True
 
-    def _feed(self, w: _Work, line: Line) -> None:
+    def _feed(self, w: Work, line: Line) -> None:
         self.stats.lines_read += 1
         entries = w.parser.feed(line.text, line.start)
         self._emit(w, entries, w.spans.fed(line, entries))
 
-    def _feed_lines(self, w: _Work, lines: list[Line]) -> None:
+    def _feed_lines(self, w: Work, lines: list[Line]) -> None:
         """``_feed`` for each line, with the per-line lookups done once."""
         self.stats.lines_read += len(lines)
         feed = w.parser.feed
@@ -296,11 +246,11 @@ class LogsSource:
             if entries:
                 emit(w, entries, spans)
 
-    def _flush(self, w: _Work) -> None:
+    def _flush(self, w: Work) -> None:
         entries = w.parser.flush()
         self._emit(w, entries, w.spans.flushed(entries))
 
-    def _emit(self, w: _Work, entries: Sequence[ParsedEntry], spans: Sequence[Span]) -> None:
+    def _emit(self, w: Work, entries: Sequence[ParsedEntry], spans: Sequence[Span]) -> None:
         f = w.file
         make = self.record_maker
         append = self._pending.append
@@ -315,12 +265,12 @@ class LogsSource:
                 w.id_head, w.id_len = head, n
             rec = make(entry, f"{w.id_prefix}-{span.start}")
             if span.truncated:
-                rec = dataclasses.replace(rec, doc=_flag_truncated(rec.doc))
+                rec = dataclasses.replace(rec, doc=flag_truncated(rec.doc))
             if not rec.service and f.spec.service:
                 rec = dataclasses.replace(rec, service=f.spec.service)
             tags = rec.doc.get("tags")
-            unparsed = tags is not None and _unparsed(rec.doc)
-            append(_make_pending(_Pending, (rec, key, generation, span, unparsed)))
+            bad = tags is not None and unparsed(rec.doc)
+            append(make_pending(Pending, (rec, key, generation, span, bad)))
         if entries and self._oldest is None:
             self._oldest = self.clock()
 
@@ -358,7 +308,7 @@ class LogsSource:
         await asyncio.to_thread(self._rewind)
         return False
 
-    def _commit(self, items: Iterable[_Pending]) -> None:
+    def _commit(self, items: Iterable[Pending]) -> None:
         ends: dict[FileKey, int] = {}
         st = self.stats
         metrics = self.metrics
