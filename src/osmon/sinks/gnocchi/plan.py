@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,3 +139,42 @@ def chunked(groups: Iterable[ResourceGroup], max_measures: int) -> list[list[Res
 def batch_body(groups: Iterable[ResourceGroup]) -> dict[str, dict[str, dict[str, Any]]]:
     """The JSON body of ``POST /v1/batch/resources/metrics/measures``."""
     return {g.resource_id: {name: m.body() for name, m in g.metrics.items()} for g in groups}
+
+
+def canonical_uuid(value: str) -> str | None:
+    """``value`` as Gnocchi spells a UUID, or None when it is not one."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+def unknown_ids(detail: Any, pending: Mapping[str, ResourceGroup]) -> list[str]:
+    """The keys of ``pending`` that a ``400 Unknown resources`` detail names."""
+    if not isinstance(detail, list):
+        return []
+    by_uuid = {c: rid for rid in pending if (c := canonical_uuid(rid)) is not None}
+    out: list[str] = []
+    for item in detail:
+        if not isinstance(item, Mapping):
+            continue
+        original = item.get("original_resource_id")
+        resolved = item.get("resource_id")
+        if original in pending:
+            out.append(str(original))
+        elif resolved in pending:
+            out.append(str(resolved))
+        elif isinstance(resolved, str) and resolved in by_uuid:
+            out.append(by_uuid[resolved])
+    return list(dict.fromkeys(out))
+
+
+def invalid_input_culprit(
+    detail: Any, pending: Mapping[str, ResourceGroup]
+) -> tuple[str, str | None] | None:
+    """(resource id, metric or None) that an ``Invalid input`` detail path points at."""
+    if not isinstance(detail, list) or not detail or detail[0] not in pending:
+        return None
+    rid = str(detail[0])
+    metric = detail[1] if len(detail) > 1 and detail[1] in pending[rid].metrics else None
+    return rid, metric
