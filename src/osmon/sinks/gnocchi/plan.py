@@ -3,6 +3,12 @@
 Gnocchi answers a batch POST for the whole body, and its errors name a resource (unknown
 resources, invalid input). Keeping, per resource and per metric, the indices of the samples that
 built it lets the sink turn such an answer into per-record failures instead of failing the batch.
+
+A resource's ``ended_at`` is also settled here: gnocchi-metricd clears ``ended_at`` whenever it
+processes a measure of the resource stamped at or after it (Gnocchi >= 4.6 "restores" a resource
+that receives data after its end), and a delete notification's own samples are stamped with the
+very time they end the resource at. So the ``ended_at`` a batch sends is put just after the last
+measure it writes for that resource (:data:`END_MARGIN`); otherwise Gnocchi would reset it.
 """
 
 from __future__ import annotations
@@ -14,9 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from osmon.records import Record, Sample
+from osmon.sinks.gnocchi.attributes import normalized
 
 MAX_TRANSFORMABLE_ID = 289
 """Gnocchi maps a non-UUID resource id of at most this many characters to a UUID5."""
+
+END_MARGIN = 0.001
+"""Seconds by which ``ended_at`` is put after the last measure sent with it (Gnocchi keeps µs)."""
 
 
 @dataclass(slots=True)
@@ -116,7 +126,23 @@ def plan_samples(records: Sequence[Record], archive_policy: Callable[[Sample], s
             metric = group.metrics[record.name] = MetricGroup(record.unit, archive_policy(record))
         metric.measures.append({"timestamp": float(record.timestamp), "value": float(record.value)})
         metric.indices.append(index)
+    for group in groups.values():
+        end_after_last_measure(group)
     return Plan(groups, rejected)
+
+
+def end_after_last_measure(group: ResourceGroup) -> None:
+    """Move ``group``'s ``ended_at`` after its last measure, so gnocchi-metricd keeps it.
+
+    metricd nulls ``ended_at`` when a processed measure is not older than it
+    (``gnocchi/storage/__init__.py``, ``execute_metadata_updates_if_needed``).
+    """
+    ended = normalized({}, {"ended_at": group.attributes.get("ended_at")})["ended_at"]
+    if not isinstance(ended, float) or not group.metrics:
+        return
+    last = max(m["timestamp"] for metric in group.metrics.values() for m in metric.measures)
+    if ended < last + END_MARGIN:
+        group.attributes["ended_at"] = last + END_MARGIN
 
 
 def chunked(groups: Iterable[ResourceGroup], max_measures: int) -> list[list[ResourceGroup]]:

@@ -10,7 +10,8 @@ Gnocchi refused it. This sink instead:
 * on ``400 Unknown resources`` creates exactly the resources Gnocchi named, from the samples'
   ``resource_attributes``, and posts again;
 * PATCHes a resource only when the attributes it was last given changed (hash cache), which is
-  also how ``ended_at`` of a deleted resource reaches Gnocchi;
+  also how ``ended_at`` of a deleted resource reaches Gnocchi (put after the last measure written
+  with it, or gnocchi-metricd would clear it: :mod:`osmon.sinks.gnocchi.plan`);
 * reports what Gnocchi can never accept per record (permanent, with Gnocchi's reason) and raises
   :class:`TransientError` when Gnocchi is unreachable, so the router retries and spools: nothing is
   acknowledged and dropped.

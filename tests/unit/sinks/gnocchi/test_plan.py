@@ -1,14 +1,22 @@
-"""Batch planning: samples grouped by resource and metric, ids, chunks."""
+"""Batch planning: samples grouped by resource and metric, ids, chunks, ended_at."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from osmon.records import Sample
-from osmon.sinks.gnocchi.plan import batch_body, chunked, gnocchi_resource_id, plan_samples
+from osmon.sinks.gnocchi.plan import (
+    END_MARGIN,
+    batch_body,
+    chunked,
+    gnocchi_resource_id,
+    plan_samples,
+)
 
 
 def test_plan_groups_by_resource_and_metric() -> None:
@@ -77,3 +85,28 @@ def test_plan_accounts_for_every_record_exactly_once(samples: list[Sample]) -> N
         for name, m in g.metrics.items():
             assert name and "/" not in name
             assert all(math.isfinite(x["value"]) for x in m.measures)
+
+
+@pytest.mark.parametrize(
+    ("ended_at", "sent"),
+    [
+        (110.0, 110.0 + END_MARGIN),  # the deletion's own measure: same instant
+        ("1970-01-01T00:01:50Z", 110.0 + END_MARGIN),
+        (100.0, 110.0 + END_MARGIN),  # a measure after the end
+        (110.0 + END_MARGIN / 2, 110.0 + END_MARGIN),
+        (120.0, 120.0),
+        ("1970-01-01T00:02:00Z", "1970-01-01T00:02:00Z"),
+        ("not a date", "not a date"),
+    ],
+)
+def test_ended_at_is_put_after_the_last_measure(ended_at: Any, sent: Any) -> None:
+    def sample(ts: float, **attrs: Any) -> Sample:
+        return Sample("m", 1.0, ts, resource_id="r", resource_attributes=attrs)
+
+    plan = plan_samples([sample(110.0), sample(100.0, ended_at=ended_at)], lambda s: None)
+    assert plan.groups["r"].attributes["ended_at"] == sent
+
+
+def test_no_ended_at_is_left_alone() -> None:
+    plan = plan_samples([Sample("m", 1.0, 5.0, resource_id="r")], lambda s: None)
+    assert "ended_at" not in plan.groups["r"].attributes

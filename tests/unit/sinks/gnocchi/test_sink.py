@@ -12,6 +12,7 @@ import pytest
 from osmon.records import Event, Record, Sample
 from osmon.sinks.base import TransientError
 from osmon.sinks.gnocchi.api import GnocchiRefused
+from osmon.sinks.gnocchi.plan import END_MARGIN
 from tests.unit.sinks.gnocchi.fakegnocchi import FakeGnocchi, make_sink, vm
 
 
@@ -100,7 +101,22 @@ async def test_resource_born_deleted_gets_started_at_before_ended_at(fake: FakeG
     rid = str(uuid.uuid4())
     sample = vm(rid, ts=1_700_000_100.0, ended_at=1_700_000_000.0)
     assert (await sink.write([sample])).ok
-    assert fake.resource(rid)["started_at"] == 1_700_000_000.0
+    assert fake.resource(rid)["started_at"] == 1_700_000_100.0
+    assert fake.resource(rid)["ended_at"] == 1_700_000_100.0 + END_MARGIN
+
+
+async def test_ended_at_is_sent_after_the_deletions_own_measures(fake: FakeGnocchi) -> None:
+    """A delete notification stamps its samples with the time it sets as ended_at; metricd would
+    clear an ended_at that is not later than a measure it processes."""
+    sink = make_sink(fake)
+    rid = str(uuid.uuid4())
+    assert (await sink.write([vm(rid, ts=1_700_000_000.0)])).ok
+    deleted = 1_700_000_050.0
+    assert (await sink.write([vm(rid, 0.0, ts=deleted, ended_at=deleted)])).ok
+    assert fake.resource(rid)["ended_at"] == deleted + END_MARGIN
+    fake.calls.clear()
+    assert (await sink.write([vm(rid, 0.0, ts=deleted, ended_at=deleted)])).ok  # redelivered
+    assert fake.count("update_resource") == 0
 
 
 async def test_unseen_existing_resource_is_searched_not_patched_when_equal(
