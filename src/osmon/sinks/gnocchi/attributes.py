@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from osmon.sinks.gnocchi_catalog import (
+from osmon.sinks.gnocchi.catalog import (
     GENERIC_CREATE_ATTRIBUTES,
     GENERIC_DATETIME_ATTRIBUTES,
     GENERIC_PATCH_ATTRIBUTES,

@@ -12,8 +12,8 @@ import pytest
 
 from osmon.records import Record
 from osmon.sinks.base import TransientError, WriteResult
-from osmon.sinks.gnocchi_coalesce import WriteCoalescer
-from tests.unit.test_gnocchi_sink import FakeGnocchi, make_sink, vm
+from osmon.sinks.gnocchi.coalesce import WriteCoalescer
+from tests.unit.sinks.gnocchi.fakegnocchi import FakeGnocchi, make_sink, vm
 
 
 class GatedWrites:

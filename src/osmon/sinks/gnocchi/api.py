@@ -18,12 +18,15 @@ import functools
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gnocchiclient import exceptions as g_exc
 from keystoneauth1 import exceptions as ksa_exc
 
 from osmon.sinks.base import TransientError
+
+if TYPE_CHECKING:
+    from osmon.sinks.gnocchi.config import GnocchiOptions
 
 T = TypeVar("T")
 
@@ -138,3 +141,37 @@ class GnocchiAPI:
 
     async def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def connect(options: GnocchiOptions) -> GnocchiAPI:
+    """A gnocchiclient on a keystoneauth1 session, per ``options`` (no request is made yet)."""
+    from gnocchiclient import auth as g_auth
+    from gnocchiclient.v1 import client as g_client
+    from keystoneauth1 import session as ks_session
+
+    verify: bool | str = str(options.ca_file) if options.ca_file else options.verify
+    adapter: dict[str, Any] = {
+        "connect_retries": options.max_retries,
+        "status_code_retries": options.max_retries,
+        "retriable_status_codes": [502, 503, 504],
+        "connect_retry_delay": options.retry_delay,
+        "status_code_retry_delay": options.retry_delay,
+    }
+    if options.auth == "basic":
+        endpoint = str(options.endpoint).rstrip("/")
+        plugin: Any = g_auth.GnocchiBasicPlugin(user=options.user, endpoint=endpoint)
+    else:
+        from osmon.sinks.gnocchi.clouds import auth_plugin, load_cloud
+
+        assert options.cloud is not None
+        cloud = load_cloud(options.cloud, [options.clouds_file] if options.clouds_file else None)
+        plugin = auth_plugin(cloud)
+        if not options.ca_file and options.verify:
+            verify = cloud.cacert or cloud.verify
+        adapter["region_name"] = options.region or cloud.region_name
+        adapter["interface"] = options.interface or cloud.interface or "public"
+        if options.endpoint is not None:
+            adapter["endpoint_override"] = str(options.endpoint).rstrip("/")
+    session = ks_session.Session(auth=plugin, verify=verify, timeout=options.timeout)
+    client = g_client.Client(session=session, adapter_options=adapter)
+    return GnocchiAPI(client, options.max_parallel_requests)
