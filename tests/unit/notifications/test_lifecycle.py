@@ -7,7 +7,7 @@ from osmon.notifications.lifecycle import is_deletion
 from osmon.notifications.meters import load_definitions
 from osmon.notifications.replay import load_notifications
 
-LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "notifications" / "legacy"
+LEGACY = Path(__file__).resolve().parents[2] / "fixtures" / "notifications" / "legacy"
 
 
 def test_deletion_event_types() -> None:

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from osmon.logs.metrics import LogMetrics, log_metrics_for
 from tests.unit.fakeparser import single_factory
-from tests.unit.test_logs_source import Harness, lines
+from tests.unit.sources.logs.test_source import Harness, lines
 
 
 def value(reg: CollectorRegistry, name: str, **labels: str) -> float:

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from osmon.cli.inventory import inventory
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = str(ROOT / "examples" / "inventory.yaml")
-BAD = Path(__file__).parent / "fixtures" / "inventory" / "undefined_refs.yaml"
+BAD = Path(__file__).resolve().parents[1] / "fixtures" / "inventory" / "undefined_refs.yaml"
 
 
 def test_validate_ok() -> None:

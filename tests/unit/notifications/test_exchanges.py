@@ -59,7 +59,7 @@ def test_exchanges_of_a_real_inventory() -> None:
     from osmon.inventory.derive import expand
     from osmon.inventory.loader import load
 
-    inv = load(Path(__file__).resolve().parents[2] / "examples" / "inventory.yaml")
+    inv = load(Path(__file__).resolve().parents[3] / "examples" / "inventory.yaml")
     expected = sorted({e.id for e in expand(inv).notification_exchanges})
     assert expected
     assert exchanges_from_inventory(inv) == expected

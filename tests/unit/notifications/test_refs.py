@@ -11,7 +11,7 @@ from osmon.notifications.refs import RefError, RefResolver, deep_merge
 
 SAMPLES = Path("/work/shared/data/nova-notification-samples")
 if not SAMPLES.is_dir():
-    SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "nova-notification-samples"
+    SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "data" / "nova-notification-samples"
 
 
 def _write(path: Path, doc: object) -> Path:

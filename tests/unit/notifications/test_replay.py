@@ -20,7 +20,7 @@ from osmon.notifications.replay import (
     replay,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LEGACY = ROOT / "tests" / "fixtures" / "notifications" / "legacy"
 SAMPLES = Path("/work/shared/data/nova-notification-samples")
 if not SAMPLES.is_dir():

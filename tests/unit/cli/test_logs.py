@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from osmon.cli.logs import logs
 
-FIXTURES = Path(__file__).parent / "fixtures" / "logs"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 
 
 def test_parse_prints_one_document_per_entry() -> None:

@@ -10,7 +10,7 @@ import pytest
 from osmon.inventory import Expansion, InventoryError, expand, load, load_text
 from osmon.inventory.model import Inventory
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 BASE = """\
 cloud: {name: c, log_timezone: Europe/Paris}

@@ -13,7 +13,7 @@ from osmon.notifications.convert import ConversionError, Converter
 from osmon.notifications.meters import load_definitions
 from osmon.notifications.replay import load_notifications
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LEGACY = ROOT / "tests" / "fixtures" / "notifications" / "legacy"
 SAMPLES = Path("/work/shared/data/nova-notification-samples")
 if not SAMPLES.is_dir():

@@ -8,8 +8,8 @@ import pytest
 
 from osmon.inventory import Inventory, InventoryError, load, load_text
 
-FIXTURES = Path(__file__).parent / "fixtures" / "inventory"
-ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inventory"
+ROOT = Path(__file__).resolve().parents[3]
 
 MINIMAL = """\
 cloud: {name: c}
