@@ -151,7 +151,8 @@ def test_kill_9_during_spool_replay_loses_nothing(tmp_path: Path) -> None:
     for chunk in chunks:
         spool.put("out", chunk)
     spool.close()
-    backend = HeldEsDouble(answer=answered).start()
+    backend = HeldEsDouble(answer=answered)
+    backend.start()
     try:
         cfg = write_config(
             tmp_path,

@@ -98,7 +98,8 @@ def test_kill_9_while_shipping_loses_nothing_and_duplicates_no_document(tmp_path
     make_log(log, 20_000)
     expected = expected_offsets(log)
     answered = 5
-    backend = HeldEsDouble(answer=answered).start()
+    backend = HeldEsDouble(answer=answered)
+    backend.start()
     try:
         cfg = write_config(tmp_path, backend.url)
         proc = ship(cfg, log)
