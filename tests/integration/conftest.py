@@ -73,6 +73,7 @@ class Stack:
     keystone_password_file: Path
     prometheus_url: str
     prometheus_rules_dir: Path
+    prometheus_targets_dir: Path
     pushgateway_url: str
     osmon_exporter_addr: str
     nagios: NagiosPaths
@@ -113,6 +114,7 @@ def stack_from_env(env: dict[str, str]) -> Stack:
             keystone_password_file=Path(env["KEYSTONE_PASSWORD_FILE"]),
             prometheus_url=env["PROMETHEUS_URL"],
             prometheus_rules_dir=Path(env["PROMETHEUS_RULES_DIR"]),
+            prometheus_targets_dir=Path(env["PROMETHEUS_TARGETS_DIR"]),
             pushgateway_url=env["PUSHGATEWAY_URL"],
             osmon_exporter_addr=env["OSMON_EXPORTER_ADDR"],
             nagios=NagiosPaths(
