@@ -285,7 +285,7 @@ def rabbit_vhost(stack: Stack) -> Iterator[str]:
             f"/api/permissions/{quoted}/guest",
             {"configure": ".*", "write": ".*", "read": ".*"},
         )
-        yield f"rabbit://guest:guest@127.0.0.1:5672/{vhost}"
+        yield f"{stack.rabbit_url.rstrip('/')}/{vhost}"
     finally:
         rabbit_mgmt(stack, "DELETE", f"/api/vhosts/{quoted}")
 
