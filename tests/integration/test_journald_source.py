@@ -22,7 +22,8 @@ from osmon.batch import Batch
 from osmon.logs.checkpoint import CheckpointRegistry
 from osmon.records import LogRecord
 from osmon.sources.journald import JournaldOptions, JournaldSource
-from tests.integration.journal import PrivateJournald
+from tests.integration import journal as journal_module
+from tests.integration.journal import JournaldError, PrivateJournald
 
 pytestmark = pytest.mark.integration
 
@@ -272,3 +273,13 @@ def _journalctl_pid(journal: PrivateJournald) -> int:
         if ppid == os.getpid() and want in argv and b"--follow" in argv:
             return int(proc.name)
     raise AssertionError("no journalctl --follow running on the private journal")
+
+
+def test_the_private_journald_fails_loudly_when_it_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fixture's contract: no journald means an error (the fixture turns it into a
+    failure), never a silently empty journal."""
+    monkeypatch.setattr(journal_module, "JOURNALD", tmp_path / "no-such-systemd-journald")
+    with pytest.raises(JournaldError, match="not found"):
+        PrivateJournald(tmp_path / "journal").start()
