@@ -16,7 +16,7 @@ from osmon.inventory import Expansion, expand, load, load_text
 from osmon.records import LogRecord
 from osmon.sinks.elasticsearch import ElasticsearchOptions, log_document
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "inventory.yaml"
 CHECKED_IN = ROOT / "kibana" / "osmon.ndjson"
 REFRESH = "osmon generate kibana -i examples/inventory.yaml -o kibana/osmon.ndjson"
@@ -185,7 +185,7 @@ def test_generated_notice_in_descriptions(objects: list[dict[str, Any]]) -> None
 
 def test_cli_bad_inventory_and_check(tmp_path: Path) -> None:
     runner = CliRunner()
-    bad = Path(__file__).parent / "fixtures" / "inventory" / "unknown_key.yaml"
+    bad = Path(__file__).resolve().parents[1] / "fixtures" / "inventory" / "unknown_key.yaml"
     out = tmp_path / "k.ndjson"
     result = runner.invoke(generate, ["kibana", "-i", str(bad), "-o", str(out)])
     assert result.exit_code == 1 and result.stderr.startswith(f"{bad}:")

@@ -33,10 +33,10 @@ from osmon.logs.parser import LogParser
 from osmon.records import LogRecord
 from osmon.sinks.elasticsearch import log_document
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "inventory.yaml"
 CHECKED_IN = ROOT / "logstash" / "pipelines"
-LOGS = Path(__file__).parent / "fixtures" / "logs"
+LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 REFRESH = "osmon generate logstash -i examples/inventory.yaml -o logstash/pipelines"
 
 
@@ -678,7 +678,7 @@ def test_write_tree_prunes_only_generated_files(tmp_path: Path) -> None:
 
 
 def test_cli_reports_bad_inventory_without_traceback(tmp_path: Path) -> None:
-    bad = Path(__file__).parent / "fixtures" / "inventory" / "unknown_key.yaml"
+    bad = Path(__file__).resolve().parents[1] / "fixtures" / "inventory" / "unknown_key.yaml"
     result = CliRunner().invoke(generate, ["logstash", "-i", str(bad), "-o", str(tmp_path)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{bad}:")

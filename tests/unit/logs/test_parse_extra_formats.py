@@ -10,7 +10,7 @@ import pytest
 
 from osmon.logs.parser import DATE_FAILURE, PARSE_FAILURE, LogParser
 
-LOGS = Path(__file__).parent / "fixtures" / "logs"
+LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 
 
 def parse(fmt: str, lines: list[str], timezone: str = "UTC") -> list[dict[str, Any]]:

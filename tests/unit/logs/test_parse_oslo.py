@@ -12,7 +12,7 @@ import pytest
 
 from osmon.logs.parser import Entry, LogParser
 
-FIXTURES = Path(__file__).parent / "fixtures" / "logs"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 
 
 def parse(lines: list[str], fmt: str = "oslo", **kw: Any) -> list[Entry]:
