@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import click
 
 import osmon
+from osmon.packaged import PackagedDataError
 
 _LAZY = {
     "inventory": "osmon.cli_inventory:inventory",
@@ -35,6 +36,14 @@ class _LazyGroup(click.Group):
         module, _, attr = target.partition(":")
         cmd: click.Command = getattr(importlib.import_module(module), attr)
         return cmd
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # A file missing from the installation is one line for every command, not a traceback.
+        try:
+            return super().invoke(ctx)
+        except PackagedDataError as exc:
+            click.echo(f"osmon: {exc}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_LazyGroup)
@@ -68,6 +77,7 @@ def run(config_path: Path | None, port: int | None, log_level: str) -> None:
 
     from osmon.components import UnknownComponent
     from osmon.config import ConfigError, load_config
+    from osmon.grok import default_library
     from osmon.inventory import InventoryError, load
 
     logging.basicConfig(
@@ -80,6 +90,9 @@ def run(config_path: Path | None, port: int | None, log_level: str) -> None:
         if port is not None:
             cfg.http.port = port
         inventory = load(cfg.inventory)
+        # The shipped grok patterns, read now: sources restart on failure, and a file missing
+        # from the installation would otherwise be a restart loop instead of one error.
+        default_library()
         from osmon.daemon import Daemon
 
         daemon = Daemon(cfg, inventory)
