@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import signal
 import socket
@@ -107,6 +108,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     work.mkdir()
     home.mkdir()
     yield Installed(wheel, top / "build.log", names, listing, venv, work, home)
+    # pytest keeps the last temporary directories: keep the wheel, its file list and the logs.
+    shutil.rmtree(venv)
+    shutil.rmtree(source)
 
 
 def test_the_installed_package_is_the_wheel(installed: Installed) -> None:
@@ -196,6 +200,55 @@ def test_notifications_convert(installed: Installed) -> None:
     sample = out["samples"][0]
     assert sample[:2] == ["volume.size", 10.0]
     assert sample[3:5] == ["GB", "gauge"]
+
+
+def test_logs_ship_into_a_jsonl_sink(installed: Installed) -> None:
+    (installed.work / "nova-api.log").write_text(NOVA_API_LOG)
+    shutil.copyfile(ROOT / "examples" / "local.yaml", installed.work / "ship-inventory.yaml")
+    (installed.work / "ship.yaml").write_text(
+        "inventory: ship-inventory.yaml\nstate_dir: ship-state\nhostname: localhost\n"
+        "sinks: {archive: {type: jsonl, path: archive.jsonl}}\nroutes: {log: [archive]}\n"
+    )
+    done = installed.run(
+        installed.osmon, "logs", "ship", "-c", "ship.yaml", "--no-progress", "nova-api.log"
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"entries:\s+4\n", done.stdout), done.stdout
+    assert re.search(r"unparsed:\s+0\n", done.stdout), done.stdout
+    lines = (installed.work / "ship-state" / "archive.jsonl").read_text().splitlines()
+    docs = [json.loads(line)["record"][0] for line in lines]
+    assert [d["log"]["level"] for d in docs] == ["INFO", "WARNING", "ERROR", "INFO"]
+
+
+def test_notifications_check_shipped_meters(installed: Installed) -> None:
+    done = installed.run(installed.osmon, "notifications", "check")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("meter definitions OK"), done.stdout
+    assert int(done.stdout.split()[0]) > 0
+
+
+def test_generators_match_the_checked_in_output(installed: Installed) -> None:
+    """The wheel's generators write, byte for byte, what the repository carries."""
+    examples = installed.work / "examples"
+    examples.mkdir(exist_ok=True)
+    shutil.copyfile(ROOT / "examples" / "inventory.yaml", examples / "inventory.yaml")
+    inventory = "examples/inventory.yaml"
+    for args in (["logstash", "-o", "logstash/pipelines"], ["kibana", "-o", "kibana/osmon.ndjson"]):
+        done = installed.run(installed.osmon, "generate", args[0], "-i", inventory, *args[1:])
+        assert done.returncode == 0, done.stderr
+    for folder in ("logstash/pipelines", "kibana"):
+        expected = {
+            p.relative_to(ROOT / folder).as_posix(): p.read_bytes()
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file()
+        }
+        written = {
+            p.relative_to(installed.work / folder).as_posix(): p.read_bytes()
+            for p in (installed.work / folder).rglob("*")
+            if p.is_file()
+        }
+        assert written.keys() == expected.keys(), folder
+        assert [n for n in written if written[n] != expected[n]] == [], folder
 
 
 def _free_port() -> int:
