@@ -110,3 +110,11 @@ def test_logstash_patterns_are_a_copy_of_the_packaged_ones() -> None:
         assert (copy / name).read_bytes() == (DATA / "patterns" / name).read_bytes(), (
             f"logstash/patterns/{name} differs from the packaged file; {refresh}"
         )
+
+
+def test_the_example_local_inventory_is_the_packaged_one() -> None:
+    """``examples/local.yaml`` is shown to users; the packaged copy is what ``osmon run`` loads."""
+    example = (ROOT / "examples" / "local.yaml").read_bytes()
+    assert example == (DATA / "local.yaml").read_bytes(), (
+        "examples/local.yaml differs from src/osmon/data/local.yaml; edit that one, then copy it"
+    )
