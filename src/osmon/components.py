@@ -1,4 +1,4 @@
-"""Registry of source and sink types, imported lazily by dotted path.
+"""Registry of source, sink and probe types, imported lazily by dotted path.
 
 The daemon config names a type (``gnocchi``, ``elasticsearch`` ...); only the modules that are
 actually configured get imported, so ``osmon run`` on the embedded default never loads the
@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 if TYPE_CHECKING:
     from osmon.checks.latest import LatestState
     from osmon.inventory import Inventory
+    from osmon.probes.base import ProbeFunction
     from osmon.sinks.base import Sink
     from osmon.sources.base import Source
 
@@ -56,6 +57,22 @@ SOURCES: dict[str, str] = {
 }
 
 
+#: Probe kinds by the inventory's probe ``type``: ``async def probe(target, ctx) -> Observation``.
+PROBES: dict[str, str] = {
+    "http": "osmon.probes.http:probe",
+    "tls": "osmon.probes.tls:probe",
+    "tcp": "osmon.probes.tcp:probe",
+    "process": "osmon.probes.process:probe",
+    "rabbitmq": "osmon.probes.rabbitmq:probe",
+    "galera": "osmon.probes.galera:probe",
+    "memcached": "osmon.probes.memcached:probe",
+    "haproxy": "osmon.probes.haproxy:probe",
+    "agent": "osmon.probes.agents:probe",
+    "gnocchi": "osmon.probes.gnocchi:probe",
+    "aodh": "osmon.probes.aodh:probe",
+}
+
+
 class UnknownComponent(ValueError):
     pass
 
@@ -73,6 +90,11 @@ def _load(table: Mapping[str, str], kind: str, type_name: str) -> Any:
 def sink_factory(type_name: str) -> SinkFactory:
     factory: SinkFactory = _load(SINKS, "sink", type_name)
     return factory
+
+
+def probe_function(type_name: str) -> ProbeFunction:
+    fn: ProbeFunction = _load(PROBES, "probe", type_name)
+    return fn
 
 
 def source_factory(type_name: str) -> SourceFactory:
