@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tooz import ToozError, coordination
 from tooz.hashring import HashRing
 
+from osmon.inventory.model import Seconds
 from osmon.redact import redact_url
 from osmon.selfmetrics import shared
 
@@ -56,14 +57,14 @@ class CoordinationOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    heartbeat: float = Field(1.0, gt=0, description="Seconds between heartbeats.")
-    membership_timeout: float = Field(
-        3.0, gt=0, description="Seconds without a heartbeat before a member is dropped."
+    heartbeat: Seconds = Field(1.0, description="Seconds between heartbeats.")
+    membership_timeout: Seconds = Field(
+        3.0, description="Seconds without a heartbeat before a member is dropped."
     )
-    poll: float = Field(
-        1.0, gt=0, description="Seconds between membership reads (the ring is rebuilt then)."
+    poll: Seconds = Field(
+        1.0, description="Seconds between membership reads (the ring is rebuilt then)."
     )
-    timeout: float = Field(2.0, gt=0, description="Seconds before a backend call has failed.")
+    timeout: Seconds = Field(2.0, description="Seconds before a backend call has failed.")
     partitions: int = Field(64, gt=0, description="Hash ring points per member (balance).")
 
     @model_validator(mode="after")
@@ -104,9 +105,11 @@ def build_partition(
     unique (pid and a random suffix): tooz keys heartbeats by member id per backend namespace, so
     two daemons with one id — or a restarted daemon before its old beat expired — would be taken
     for one member. URL query options (``?namespace=…&membership_timeout=…``) win over
-    ``options``.
+    ``options``. The metrics go to ``registry`` (or ``options["registry"]``) when given.
     """
-    opts = CoordinationOptions.model_validate(dict(options))
+    rest = dict(options)
+    registry = rest.pop("registry", None) or registry
+    opts = CoordinationOptions.model_validate(rest)
     member = f"{member_id}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
     metrics = shared(registry, CoordinationMetrics) if registry is not None else None
     driver_options = _driver_options(backend_url, opts)
