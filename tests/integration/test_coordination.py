@@ -278,8 +278,12 @@ async def test_redis_down_is_safe_mode_and_sharing_resumes_when_it_returns(
         assert registry.get_sample_value("osmon_coordination_safe_mode") == 1.0
         assert registry.get_sample_value("osmon_coordination_members") == 0.0
 
+    late = members("late", url=private_redis.url)  # a daemon starting during the outage
+    await late.start()
+    assert late.status()["mode"] == "safe" and len(owned_by(late)) == len(IDS)
+
     private_redis.start()  # same port, empty: the group and the members are gone
-    await until(lambda: converged(parts), 2 * PROBE_INTERVAL, "sharing again")
+    await until(lambda: converged([*parts, late]), 2 * PROBE_INTERVAL, "sharing again")
     for registry in registries:
         assert registry.get_sample_value("osmon_coordination_safe_mode") == 0.0
-        assert registry.get_sample_value("osmon_coordination_members") == 3.0
+        assert registry.get_sample_value("osmon_coordination_members") == 4.0

@@ -266,11 +266,11 @@ class ToozPartition:
 
     def _read_members(self) -> frozenset[bytes]:
         coord = self._coord
-        if coord is None or not coord.is_started:
-            coord = self._connect()
+        if coord is None:
+            coord = self._coord = self._connect()
             _fail_fast(coord)
+        if not coord.is_started:  # first poll, or the backend was down at the first ones
             coord.start(start_heart=False)
-            self._coord = coord
         limit = self._opts.timeout * 2
         try:
             members = set(coord.get_members(self._group).get(timeout=limit))
