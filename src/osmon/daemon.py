@@ -18,6 +18,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Gauge
 
 import osmon
+from osmon import sdnotify
 from osmon.components import Context, sink_factory, source_factory
 from osmon.config import DaemonConfig
 from osmon.deadletter import DeadLetters
@@ -128,11 +129,18 @@ class Daemon:
                 hook(self.ctx)
         log.info("inventory reloaded from %s", self.cfg.inventory)
 
+    def _sighup(self) -> None:
+        sdnotify.reloading()
+        try:
+            self.reload()
+        finally:
+            sdnotify.ready()
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
-        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        loop.add_signal_handler(signal.SIGHUP, self._sighup)
         await self.http.start(self.cfg.http.listen, self.cfg.http.port)
         log.info("listening on %s", self.http.bound)
         await self.router.start()
@@ -140,6 +148,8 @@ class Daemon:
             asyncio.create_task(self._run_source(name, src), name=f"source-{name}")
             for name, src in self.sources.items()
         ]
+        await asyncio.sleep(0)  # every source task has entered its run()
+        sdnotify.ready("listening on " + " ".join(f"{h}:{p}" for h, p in self.http.bound))
         try:
             await self._stop.wait()
         finally:
@@ -160,6 +170,7 @@ class Daemon:
 
     async def _shutdown(self, tasks: list[asyncio.Task[None]]) -> None:
         deadline = time.monotonic() + SHUTDOWN_BUDGET
+        sdnotify.stopping()
         self.router.drain()
         await asyncio.gather(*(s.stop() for s in self.sources.values()), return_exceptions=True)
         remaining = max(0.1, deadline - time.monotonic() - 2.0)
