@@ -260,3 +260,23 @@ def test_missing_secret_fails_before_any_change_naming_it(
     assert "Missing secret variable(s): osmon_transport_url" in run.out, run.out[-3000:]
     assert run.recap()["changed"] == 0
     assert not prefix.exists()
+
+
+def test_invalid_inventory_is_refused_and_the_installed_one_kept(
+    deployed: Deployed, ansible_bin: Path, wheel: Path, tmp_path: Path
+) -> None:
+    """``osmon inventory validate`` runs on the rendered file before it replaces the old one."""
+    inventory = deployed.prefix / "etc/osmon/inventory.yaml"
+    before = inventory.read_text()
+    overrides = {
+        **_base_overrides(deployed.prefix),
+        "osmon_package": str(wheel),
+        "osmon_transport_url": SECRET,
+        "osmon_inventory": {"version": 1, "cloud": {"name": "x"}, "hosts": {"h": {}}},
+    }
+    run = _run(ansible_bin, _playbook(tmp_path, [EXAMPLE_VARS], overrides))
+    assert run.rc != 0
+    assert "Render the inventory from osmon_inventory" in run.out
+    assert "failed to validate" in run.out, run.out[-3000:]
+    assert "missing required key 'address' in hosts.h" in run.out
+    assert inventory.read_text() == before
