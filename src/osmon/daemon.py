@@ -113,6 +113,13 @@ class Daemon:
     def request_stop(self) -> None:
         self._stop.set()
 
+    def _sighup(self) -> None:
+        sdnotify.reloading()
+        try:
+            self.reload()
+        finally:
+            sdnotify.ready()
+
     def reload(self) -> None:
         try:
             inv = load(self.cfg.inventory)
@@ -128,13 +135,6 @@ class Daemon:
             if hook is not None:
                 hook(self.ctx)
         log.info("inventory reloaded from %s", self.cfg.inventory)
-
-    def _sighup(self) -> None:
-        sdnotify.reloading()
-        try:
-            self.reload()
-        finally:
-            sdnotify.ready()
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
