@@ -55,7 +55,8 @@ from osmon.notifications.replay import (  # noqa: E402
     replay,
 )
 from osmon.records import Kind  # noqa: E402
-from osmon.router import RetryPolicy, Router  # noqa: E402
+from osmon.retry import RetryPolicy  # noqa: E402
+from osmon.router import Router  # noqa: E402
 from osmon.selfmetrics import SelfMetrics  # noqa: E402
 from osmon.sinks.gnocchi import build as build_gnocchi  # noqa: E402
 from osmon.sources.notifications import build as build_source  # noqa: E402

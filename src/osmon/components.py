@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from prometheus_client import CollectorRegistry
 
 if TYPE_CHECKING:
+    from osmon.checks.latest import LatestState
     from osmon.inventory import Inventory
     from osmon.sinks.base import Sink
     from osmon.sources.base import Source
-    from osmon.state import LatestState
 
 
 @dataclass(slots=True)

@@ -12,9 +12,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from osmon import yamldoc
 from osmon.records import Kind
 from osmon.spool import DropPolicy
 
@@ -108,23 +108,19 @@ def load_config(path: Path | None = None) -> DaemonConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
-        raise ConfigError([f"{path}:{line}: {exc.problem}"]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{path}: {exc}"]) from None
+    doc = yamldoc.parse(text)
+    if doc.problems:
+        raise ConfigError([f"{path}:{line}: {message}" for line, message in doc.problems])
+    data = {} if doc.data is None else doc.data
     if not isinstance(data, dict):
         raise ConfigError([f"{path}:1: the configuration must be a mapping"])
-    lines = _key_lines(text)
     try:
         cfg = DaemonConfig.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
-            line = lines.get(str(err["loc"][-1]) if err["loc"] else "", 0)
+            _, line = doc.locate(err["loc"])
             problems.append(f"{path}:{line}: {loc}: {err['msg']}")
         raise ConfigError(problems) from None
     base = path.parent
@@ -133,30 +129,10 @@ def load_config(path: Path | None = None) -> DaemonConfig:
     cfg.source_path = path
     problems = []
     for kind, names in cfg.routes.items():
-        for n in names:
+        for i, n in enumerate(names):
             if n not in cfg.sinks:
-                problems.append(
-                    f"{path}:{lines.get(n, 0)}: routes.{kind.value}: no sink named {n!r}"
-                )
+                _, line = doc.locate(("routes", kind.value, i))
+                problems.append(f"{path}:{line}: routes.{kind.value}: no sink named {n!r}")
     if problems:
         raise ConfigError(problems)
     return cfg
-
-
-def _key_lines(text: str) -> dict[str, int]:
-    """First line where each mapping key or list scalar appears (for error messages)."""
-    out: dict[str, int] = {}
-    for node_line, token in _scalars(text):
-        out.setdefault(token, node_line)
-    return out
-
-
-def _scalars(text: str) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
-    try:
-        for tok in yaml.scan(text, Loader=yaml.SafeLoader):
-            if isinstance(tok, yaml.ScalarToken):
-                found.append((tok.start_mark.line + 1, tok.value))
-    except yaml.YAMLError:
-        pass
-    return found

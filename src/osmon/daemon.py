@@ -13,28 +13,64 @@ import logging
 import signal
 import socket
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
 
 import osmon
 from osmon import sdnotify
+from osmon.checks.latest import LatestState
 from osmon.components import Context, sink_factory, source_factory
 from osmon.config import DaemonConfig
 from osmon.deadletter import DeadLetters
 from osmon.http.server import HttpServer
 from osmon.inventory import Inventory, InventoryError, load
 from osmon.records import Kind
-from osmon.router import RetryPolicy, Router
+from osmon.retry import RetryPolicy
+from osmon.router import Router
 from osmon.selfmetrics import SelfMetrics
 from osmon.sinks.base import Sink
 from osmon.sources.base import Source
 from osmon.spool import Spool
-from osmon.state import LatestState
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_BUDGET = 8.0
+
+
+def build_router(
+    cfg: DaemonConfig,
+    ctx: Context,
+    metrics: SelfMetrics,
+    spool: Spool,
+    kinds: Iterable[Kind] | None = None,
+) -> Router:
+    """The configured sinks behind a router: the one wiring of the daemon and ``logs ship``.
+
+    Only routed sinks are built; ``kinds`` limits the routes (and so the sinks) to those kinds.
+    """
+    wanted = set(Kind) if kinds is None else set(kinds)
+    enabled = cfg.enabled_sinks()
+    names = {n for kind, ns in cfg.routes.items() if kind in wanted for n in ns if n in enabled}
+    sinks: dict[str, Sink] = {
+        name: sink_factory(c.type)(name, c.options(), ctx)
+        for name, c in enabled.items()
+        if name in names
+    }
+    routes: dict[Kind, list[Sink]] = {
+        kind: [sinks[n] for n in ns if n in sinks]
+        for kind, ns in cfg.routes.items()
+        if kind in wanted
+    }
+    r = cfg.retry
+    return Router(
+        routes,
+        spool,
+        DeadLetters(ctx.state_dir / "deadletter"),
+        metrics,
+        RetryPolicy(r.attempts, r.initial, r.maximum, r.timeout),
+    )
 
 
 class Daemon:
@@ -58,22 +94,7 @@ class Daemon:
             policy=cfg.spool.policy,
             synchronous=cfg.spool.synchronous,
         )
-        self.sinks: dict[str, Sink] = {
-            name: sink_factory(c.type)(name, c.options(), self.ctx)
-            for name, c in cfg.enabled_sinks().items()
-        }
-        routes: dict[Kind, list[Sink]] = {
-            kind: [self.sinks[n] for n in names if n in self.sinks]
-            for kind, names in cfg.routes.items()
-        }
-        r = cfg.retry
-        self.router = Router(
-            routes,
-            self.spool,
-            DeadLetters(state_dir / "deadletter"),
-            self.metrics,
-            RetryPolicy(r.attempts, r.initial, r.maximum, r.timeout),
-        )
+        self.router = build_router(cfg, self.ctx, self.metrics, self.spool)
         self.sources: dict[str, Source] = {
             name: source_factory(c.type)(name, c.options(), self.ctx)
             for name, c in cfg.enabled_sources().items()
@@ -131,9 +152,7 @@ class Daemon:
         self._reloads += 1
         self._reload_error = None
         for src in self.sources.values():
-            hook = getattr(src, "reload", None)
-            if hook is not None:
-                hook(self.ctx)
+            src.reload(self.ctx)
         log.info("inventory reloaded from %s", self.cfg.inventory)
 
     async def run(self) -> None:

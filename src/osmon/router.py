@@ -19,6 +19,7 @@ from typing import Any
 from osmon.batch import Batch
 from osmon.deadletter import DeadLetters
 from osmon.records import Kind, Record
+from osmon.retry import RetryPolicy
 from osmon.selfmetrics import SelfMetrics
 from osmon.sinks.base import PermanentError, Sink, WriteResult
 from osmon.spool import Spool, SpoolFull
@@ -26,15 +27,7 @@ from osmon.spool import Spool, SpoolFull
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    attempts: int = 3
-    initial: float = 0.2
-    maximum: float = 30.0
-    timeout: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        return float(min(self.maximum, self.initial * (2**attempt)))
+DEFAULT_RETRY = RetryPolicy()
 
 
 @dataclass(slots=True)
@@ -62,7 +55,7 @@ class Router:
         spool: Spool,
         deadletters: DeadLetters,
         metrics: SelfMetrics,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self.routes = {k: list(v) for k, v in routes.items()}
         self.spool = spool
@@ -158,7 +151,7 @@ class Router:
                 break
             if attempt:
                 self.metrics.sink_retries.labels(st.sink.name).inc()
-                await asyncio.sleep(self.retry.delay(attempt - 1))
+                await asyncio.sleep(self.retry.delay(attempt))
                 if st.spooled_chunks:
                     break
             pending = await self._write_once(st, pending)
@@ -241,7 +234,7 @@ class Router:
                 await self._try_start(st)
                 if not st.started:
                     failures += 1
-                    await asyncio.sleep(self.retry.delay(failures))
+                    await asyncio.sleep(self.retry.delay(failures + 1))
                     continue
             chunks = await asyncio.to_thread(self.spool.peek, name, 1)
             if not chunks:
@@ -253,7 +246,7 @@ class Router:
                 await asyncio.to_thread(self.spool.replace, chunk.id, rest)
                 self.metrics.replayed.labels(name).inc(len(chunk.records) - len(rest))
                 failures += 1
-                await asyncio.sleep(self.retry.delay(failures))
+                await asyncio.sleep(self.retry.delay(failures + 1))
             else:
                 await asyncio.to_thread(self.spool.delete, chunk.id)
                 self.metrics.replayed.labels(name).inc(len(chunk.records))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 OSMON = [sys.executable, "-m", "osmon"]
+_LISTENING = re.compile(r"listening on \[\('([^']+)', (\d+)\)")
 
 
 def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes, dict[str, str]]:
@@ -42,9 +44,9 @@ class DaemonProc:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_http(self, url: str, timeout: float = 15.0) -> float:
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < timeout:
+    def wait_http(self, url: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(
                     f"osmon exited early with {self.proc.returncode}: {self.log()}"
@@ -52,11 +54,26 @@ class DaemonProc:
             try:
                 status, _, _ = http_get(url, timeout=1.0)
                 if status == 200:
-                    return time.monotonic() - t0
+                    return
             except OSError:
                 pass
             time.sleep(0.1)
         raise AssertionError(f"{url} not served within {timeout}s: {self.log()}")
+
+    def wait_listening(self, timeout: float = 30.0) -> str:
+        """The base URL the daemon logged (``listening on [(host, port)]``), for ``--port 0``."""
+        assert self.log_path is not None, "start the daemon with a log file to read its port"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = _LISTENING.search(self.log_path.read_text(errors="replace"))
+            if found:
+                return f"http://{found[1]}:{found[2]}"
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"osmon exited early with {self.proc.returncode}: {self.log()}"
+                )
+            time.sleep(0.1)
+        raise AssertionError(f"osmon logged no listening address within {timeout}s: {self.log()}")
 
     def status(self, base: str) -> dict[str, Any]:
         _, body, _ = http_get(base + "/status")

@@ -2,25 +2,24 @@
 duplicated (every re-sent entry carries the id it had the first time).
 
 The ship runs as a real subprocess with the real parser, the daemon configuration loader, the
-router and the JSONL sink (which fsyncs each batch before acknowledging it). The JSONL file is an
-append-only log, so a batch written but not yet checkpointed when the process dies appears twice
-in it; an id-keyed backend (Elasticsearch ``create``) keeps one copy, and the test checks exactly
-that: the distinct ids are the file's entries, and every repeat is the same document.
+router and the Elasticsearch sink, against a backend the test holds (``HeldEsDouble``): it
+accepts a set number of bulk requests, stores the next one and keeps its answer back, and the
+ship is killed right then. So the kill lands at the same point every run: the entries of the
+accepted batches are checkpointed, the held batch is written at the backend but not
+acknowledged, and it is the only one the resumed ship sends again (``create`` with the same ids:
+409, one copy kept).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import time
-from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 from osmon.logs.parser import LogParser
+from tests.e2e.held_backend import HeldEsDouble
 
 HOST = "node1"
 
@@ -58,7 +57,7 @@ def expected_offsets(path: Path) -> dict[int, str]:
     return out
 
 
-def write_config(tmp: Path) -> Path:
+def write_config(tmp: Path, es_url: str) -> Path:
     (tmp / "inventory.yaml").write_text(
         "cloud: {name: test}\nhosts: {node1: {address: 127.0.0.1}}\n"
     )
@@ -68,9 +67,9 @@ def write_config(tmp: Path) -> Path:
         "state_dir: state\n"
         f"hostname: {HOST}\n"
         "sinks:\n"
-        "  archive: {type: jsonl, path: archive.jsonl}\n"
+        f"  es: {{type: elasticsearch, hosts: ['{es_url}']}}\n"
         "routes:\n"
-        "  log: [archive]\n"
+        "  log: [es]\n"
     )
     return cfg
 
@@ -94,55 +93,50 @@ def ship(cfg: Path, log: Path, *extra: str) -> subprocess.Popen[bytes]:
     )
 
 
-def archived(tmp: Path) -> list[list[Any]]:
-    path = tmp / "state" / "archive.jsonl"
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line)["record"])
-        except ValueError:
-            break
-    return out
-
-
 def test_kill_9_while_shipping_loses_nothing_and_duplicates_no_document(tmp_path: Path) -> None:
     log = tmp_path / "nova-api.log"
-    make_log(log, 60_000)
+    make_log(log, 20_000)
     expected = expected_offsets(log)
-    cfg = write_config(tmp_path)
+    answered = 5
+    backend = HeldEsDouble(answer=answered)
+    backend.start()
+    try:
+        cfg = write_config(tmp_path, backend.url)
+        proc = ship(cfg, log)
+        try:
+            assert backend.held.wait(120), "no bulk request held"
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            _, err = proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGKILL, err.decode()
+        first = backend.bulk_ids()
+        assert len(first) == answered + 1
+        held = set(first[-1])
+        accepted = {i for ids in first[:-1] for i in ids}
+        assert held and not held & accepted
 
-    proc = ship(cfg, log)
-    deadline = time.monotonic() + 120
-    while len(archived(tmp_path)) < 5000 and proc.poll() is None:
-        assert time.monotonic() < deadline, "ship made no progress"
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "ship finished before it could be killed"
-    before = len(archived(tmp_path))
-    assert 0 < before < len(expected)
+        backend.release()
+        resumed = ship(cfg, log)
+        out, err = resumed.communicate(timeout=300)
+        assert resumed.returncode == 0, err.decode()
+        assert b"entries:" in out
 
-    resumed = ship(cfg, log)
-    out, err = resumed.communicate(timeout=300)
-    assert resumed.returncode == 0, err.decode()
-    assert b"entries:" in out
+        receipts = backend.receipts()
+        offsets = {int(doc_id.rsplit("-", 1)[1]): doc_id for doc_id in receipts}
+        assert len(offsets) == len(receipts), "one id per entry offset"
+        assert set(offsets) == set(expected), "every entry of the file, and nothing else"
+        stored = backend.docs("logs-*")
+        assert {offset: stored[i]["message"] for offset, i in offsets.items()} == expected
+        again = {i for i, n in receipts.items() if n > 1}
+        assert again == held, "exactly the batch held at the kill is sent again"
+        assert max(receipts.values()) == 2
+        assert not accepted & {i for ids in backend.bulk_ids()[answered + 1 :] for i in ids}
 
-    records = archived(tmp_path)
-    by_id: dict[str, list[list[Any]]] = defaultdict(list)
-    for rec in records:
-        by_id[rec[1]].append(rec)
-    offsets = {int(doc_id.rsplit("-", 1)[1]): doc_id for doc_id in by_id}
-    assert len(offsets) == len(by_id), "one id per entry offset"
-    assert set(offsets) == set(expected), "every entry of the file, and nothing else"
-    for offset, doc_id in offsets.items():
-        copies = by_id[doc_id]
-        assert {c[0]["message"] for c in copies} == {expected[offset]}
-    resent = len(records) - len(by_id)
-    assert resent <= 1000, f"only the batch in flight at the kill is sent again ({resent})"
-
-    again = ship(cfg, log, "--from-start")
-    _, err = again.communicate(timeout=300)
-    assert again.returncode == 0, err.decode()
-    assert {rec[1] for rec in archived(tmp_path)} == set(by_id), "a full replay adds no new id"
+        replay = ship(cfg, log, "--from-start")
+        _, err = replay.communicate(timeout=300)
+        assert replay.returncode == 0, err.decode()
+        assert backend.docs("logs-*") == stored, "a full replay adds or changes no document"
+        assert not backend.internal_errors, backend.internal_errors[0]
+    finally:
+        backend.release()
+        backend.stop()

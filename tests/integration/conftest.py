@@ -73,6 +73,7 @@ class Stack:
     keystone_password_file: Path
     prometheus_url: str
     prometheus_rules_dir: Path
+    prometheus_targets_dir: Path
     pushgateway_url: str
     osmon_exporter_addr: str
     nagios: NagiosPaths
@@ -113,6 +114,7 @@ def stack_from_env(env: dict[str, str]) -> Stack:
             keystone_password_file=Path(env["KEYSTONE_PASSWORD_FILE"]),
             prometheus_url=env["PROMETHEUS_URL"],
             prometheus_rules_dir=Path(env["PROMETHEUS_RULES_DIR"]),
+            prometheus_targets_dir=Path(env["PROMETHEUS_TARGETS_DIR"]),
             pushgateway_url=env["PUSHGATEWAY_URL"],
             osmon_exporter_addr=env["OSMON_EXPORTER_ADDR"],
             nagios=NagiosPaths(
@@ -283,7 +285,7 @@ def rabbit_vhost(stack: Stack) -> Iterator[str]:
             f"/api/permissions/{quoted}/guest",
             {"configure": ".*", "write": ".*", "read": ".*"},
         )
-        yield f"rabbit://guest:guest@127.0.0.1:5672/{vhost}"
+        yield f"{stack.rabbit_url.rstrip('/')}/{vhost}"
     finally:
         rabbit_mgmt(stack, "DELETE", f"/api/vhosts/{quoted}")
 

@@ -74,7 +74,7 @@ async def running(
     started: list[tuple[NotificationSource, asyncio.Task[None]]] = []
 
     async def start(
-        collector: Collector | None = None, **options: Any
+        collector: Collector | None = None, inventory: Any = None, **options: Any
     ) -> tuple[NotificationSource, Collector]:
         collector = collector or Collector()
         opts = {
@@ -84,7 +84,7 @@ async def running(
             "requeue_delay": 0.0,
             **options,
         }
-        ctx = Context(inventory=None, state_dir=tmp_path, registry=CollectorRegistry())  # type: ignore[arg-type]
+        ctx = Context(inventory=inventory, state_dir=tmp_path, registry=CollectorRegistry())
         source = build("notifications", opts, ctx)
         task = asyncio.create_task(source.run(collector.submit))
         started.append((source, task))
@@ -261,8 +261,7 @@ async def test_poison_is_dead_lettered_and_consumption_goes_on(
 def _publish_raw(url: str, body: bytes) -> None:
     import kombu
 
-    vhost = url.rsplit("/", 1)[1]
-    with kombu.Connection(f"amqp://guest:guest@127.0.0.1:5672/{vhost}") as conn:
+    with kombu.Connection("amqp://" + url.split("://", 1)[1]) as conn:
         producer = conn.Producer()
         producer.publish(
             body,
@@ -271,3 +270,30 @@ def _publish_raw(url: str, body: bytes) -> None:
             content_type="application/json",
             content_encoding="utf-8",
         )
+
+
+async def test_sighup_rebinds_to_the_exchanges_of_the_new_inventory(
+    running: Any, vhost_url: str, tmp_path: Path
+) -> None:
+    """Reload with an inventory that adds cinder: the listener is rebound to the cinder exchange
+    (a notification published there before the reload had no queue bound and is gone)."""
+    from osmon.inventory import load_text
+
+    head = "version: 1\ncloud: {name: t}\nhosts: {ctl1: {address: 127.0.0.1}}\nservices:\n"
+    nova_only = load_text(head + "  nova-api: {hosts: [ctl1]}\n")
+    with_cinder = load_text(head + "  nova-api: {hosts: [ctl1]}\n  cinder-api: {hosts: [ctl1]}\n")
+    source, collector = await running(inventory=nova_only)
+    assert source.exchanges == ["nova"]
+    volume = load_notifications([LEGACY / "cinder-volume.create.end.json"])
+    await _publish(vhost_url, volume)
+
+    source.reload(Context(with_cinder, tmp_path, CollectorRegistry()))
+    assert "cinder" in source.exchanges and "nova" in source.exchanges
+    for _ in range(600):  # the rebind runs on the source's own task
+        if source.status()["rebinds"] == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert source.status()["rebinds"] == 1 and source.status()["listeners"] == 1
+    await _publish(vhost_url, volume)
+    await collector.wait_for(lambda: len(collector.events) >= 1)
+    assert [e.traits["exchange"] for e in collector.events] == ["cinder"]

@@ -3,6 +3,7 @@ integration tests use."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import errno
@@ -196,9 +197,13 @@ def test_gnocchi_not_stalled_by_client_that_never_reads(stack: Stack, gnocchi_cl
             for sock in rude:
                 sock.sendall(request)
             time.sleep(0.3)
-            started = time.monotonic()
-            assert gnocchi_client.archive_policy.list()
-            assert time.monotonic() - started < 1.0
+            # A stalled worker answers only at gunicorn's --timeout (120 s): a bounded wait
+            # catches that without making the answer's speed an assertion (bench/ measures).
+            pool = concurrent.futures.ThreadPoolExecutor(1)
+            try:
+                assert pool.submit(gnocchi_client.archive_policy.list).result(timeout=30)
+            finally:
+                pool.shutdown(wait=False)
         finally:
             for sock in rude:
                 sock.close()

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from osmon.inventory import load_text
-from osmon.inventory.reference import END, EXAMPLE, START, render
+from osmon.inventory.readme import END, EXAMPLE, START, render
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -14,7 +14,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def test_inventory_reference_is_current() -> None:
     text = README.read_text()
     block = text.split(START, 1)[1].split(END, 1)[0].strip("\n")
-    assert block == render(), "run: python -m osmon.inventory.reference --write README.md"
+    assert block == render(), "run: python -m osmon.inventory.readme --write README.md"
 
 
 def test_reference_example_is_a_valid_inventory() -> None:

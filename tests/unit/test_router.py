@@ -10,7 +10,8 @@ from prometheus_client import CollectorRegistry
 from osmon.batch import Batch
 from osmon.deadletter import DeadLetters
 from osmon.records import Event, Kind, Record, Sample
-from osmon.router import RetryPolicy, Router
+from osmon.retry import RetryPolicy
+from osmon.router import Router
 from osmon.selfmetrics import SelfMetrics
 from osmon.sinks.base import WriteResult
 from osmon.spool import DropPolicy, Spool

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import socket
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -59,3 +61,11 @@ def test_unreachable_socket_never_raises(value: str, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("NOTIFY_SOCKET", value)
     assert sdnotify.ready() is False
     assert sdnotify.reloading() is False
+
+
+def test_imports_only_the_standard_library() -> None:
+    """Kept a leaf so that anything (a Nagios plugin, a tool) can import it cheaply."""
+    tree = ast.parse(Path(sdnotify.__file__).read_text())
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert {n.split(".")[0] for n in names} <= set(sys.stdlib_module_names) | {"__future__"}

@@ -13,10 +13,11 @@ from typing import Any
 
 import yaml
 
+from osmon.generate.logstash_conf import plugin_id
 from osmon.generate.logstash_formats import rule
 from osmon.generate.output import header
-from osmon.generate.streams import log_dataset
 from osmon.inventory import Expansion, LogSource
+from osmon.sinks.elasticsearch.streams import log_dataset
 
 _TLS_DIR = "/etc/filebeat/osmon"
 
@@ -58,7 +59,6 @@ def _input(s: LogSource, input_id: str) -> dict[str, Any]:
 
 def filebeat_configs(exp: Expansion, command: str) -> dict[str, str]:
     """``{host: filebeat.yml text}`` for every host with log sources."""
-    from osmon.generate.logstash import plugin_id
 
     hosts: dict[str, list[LogSource]] = {}
     for s in exp.log_sources:

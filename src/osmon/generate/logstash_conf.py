@@ -8,6 +8,8 @@ as written (so regexes need no doubling), and a value holding both quote charact
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeAlias
 
@@ -100,3 +102,16 @@ class ConfWriter:
         if self._depth:
             raise ValueError(f"{self._depth} block(s) left open")
         return "\n".join(self._lines) + "\n"
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def _slug(text: str) -> str:
+    return _SLUG.sub("-", text.lower()).strip("-") or "x"
+
+
+def plugin_id(kind: str, source_id: str, label: str) -> str:
+    """A readable, unique Logstash plugin id (label plus a digest of the source id)."""
+    digest = hashlib.sha256(source_id.encode()).hexdigest()[:8]
+    return f"osmon-{kind}-{_slug(label)}-{digest}"

@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from osmon.logs.formats.redis import LEVELS as REDIS_LEVELS
-from osmon.logs.formats.redis import ROLES as REDIS_ROLES
+from osmon.logs.vocabulary import REDIS_LEVELS, REDIS_ROLES
 
 
 @dataclass(frozen=True, slots=True)

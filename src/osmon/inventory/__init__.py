@@ -4,8 +4,8 @@
 problems); ``expand`` turns the model into probes, log sources, alarms, Nagios objects and
 notification exchanges, with defaults from ``osmon.inventory.catalog``.
 
-Names are imported lazily: the Nagios plugins import ``osmon.inventory.nagios_range`` on every
-run and must not pay for pydantic through this package's ``__init__``.
+Names are imported lazily, so a command that needs only the loader does not pay for the
+expansion and the catalog.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from osmon.inventory.expanded import (
+    from osmon.inventory.derive import expand
+    from osmon.inventory.expansion import (
         Alarm,
         Expansion,
         LogSource,
@@ -24,21 +25,20 @@ if TYPE_CHECKING:
         Probe,
         Threshold,
     )
-    from osmon.inventory.expander import expand
     from osmon.inventory.loader import load, load_text
     from osmon.inventory.model import Inventory
     from osmon.inventory.problems import InventoryError, Problem
 
 _EXPORTS = {
-    "expand": "osmon.inventory.expander",
-    "Alarm": "osmon.inventory.expanded",
-    "Expansion": "osmon.inventory.expanded",
-    "LogSource": "osmon.inventory.expanded",
-    "NagiosHost": "osmon.inventory.expanded",
-    "NagiosService": "osmon.inventory.expanded",
-    "NotificationExchange": "osmon.inventory.expanded",
-    "Probe": "osmon.inventory.expanded",
-    "Threshold": "osmon.inventory.expanded",
+    "expand": "osmon.inventory.derive",
+    "Alarm": "osmon.inventory.expansion",
+    "Expansion": "osmon.inventory.expansion",
+    "LogSource": "osmon.inventory.expansion",
+    "NagiosHost": "osmon.inventory.expansion",
+    "NagiosService": "osmon.inventory.expansion",
+    "NotificationExchange": "osmon.inventory.expansion",
+    "Probe": "osmon.inventory.expansion",
+    "Threshold": "osmon.inventory.expansion",
     "load": "osmon.inventory.loader",
     "load_text": "osmon.inventory.loader",
     "Inventory": "osmon.inventory.model",

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from osmon.inventory import references, schema_errors, yamlload
+from osmon import yamldoc
+from osmon.inventory import crossrefs, schema_errors
 from osmon.inventory.model import Inventory
 from osmon.inventory.problems import InventoryError, Problem
 
@@ -36,7 +37,7 @@ def load_text(text: str | bytes, filename: str = "<inventory>") -> Inventory:
 
 
 def _load(text: str | bytes, filename: str) -> Inventory:
-    doc = yamlload.parse(text)
+    doc = yamldoc.parse(text)
     problems = [Problem(filename, line, message) for line, message in doc.problems]
     if doc.data is None:
         if not problems:
@@ -56,10 +57,10 @@ def _load(text: str | bytes, filename: str) -> Inventory:
         ]
         raise InventoryError(problems) from None
 
-    def line_of(path: yamlload.KeyPath) -> int:
+    def line_of(path: yamldoc.KeyPath) -> int:
         return doc.locate(path)[1]
 
-    for path, message in references.check(inventory, line_of):
+    for path, message in crossrefs.check(inventory, line_of):
         problems.append(Problem(filename, line_of(path), message))
     if problems:
         raise InventoryError(problems)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from osmon.inventory import nagios_range
+from osmon.checks import range as nagios_range
 from osmon.inventory.catalog import LogFormat, ProbeType
 
 __all__ = [

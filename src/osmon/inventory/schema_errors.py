@@ -9,9 +9,9 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from osmon.inventory.crossrefs import did_you_mean
 from osmon.inventory.model import Inventory
-from osmon.inventory.references import did_you_mean
-from osmon.inventory.yamlload import Document, KeyPath
+from osmon.yamldoc import Document, KeyPath
 
 __all__ = ["render_path", "translate"]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from osmon.registry_shared import shared
+from osmon.selfmetrics import shared
 
 LEVELS = frozenset(
     {

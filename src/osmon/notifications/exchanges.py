@@ -136,7 +136,7 @@ def _service_names(inventory: Any) -> Iterable[str]:
 
 
 def _expanded_exchanges(inventory: Any) -> list[str]:
-    from osmon.inventory.expander import expand
+    from osmon.inventory.derive import expand
 
     return sorted({e.id for e in expand(inventory).notification_exchanges})
 

@@ -20,10 +20,10 @@ from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from osmon.notifications.paths import Path, PathError, PathEvalError
+from osmon import yamldoc
+from osmon.notifications.paths import JsonPath, PathError, PathEvalError
 from osmon.notifications.timestamps import BadTimestamp, to_epoch
 from osmon.records import Sample, SampleType
 
@@ -103,10 +103,10 @@ class _Value:
     __slots__ = ("literal", "path")
 
     def __init__(self, raw: str | int | float) -> None:
-        self.path: Path | None = None
+        self.path: JsonPath | None = None
         self.literal: Any = raw
         if isinstance(raw, str) and raw.startswith("$"):
-            self.path = Path(raw)
+            self.path = JsonPath(raw)
 
     def first(self, doc: Mapping[str, Any]) -> Any:
         return self.literal if self.path is None else self.path.first(doc)
@@ -122,7 +122,7 @@ class _Timedelta:
         name = spec.plugin if isinstance(spec.plugin, str) else spec.plugin.get("name")
         if name != "timedelta":
             raise ValueError(f"unsupported volume plugin {name!r} (supported: timedelta)")
-        self.start, self.end = Path(spec.fields[0]), Path(spec.fields[1])
+        self.start, self.end = JsonPath(spec.fields[0]), JsonPath(spec.fields[1])
 
     def first(self, doc: Mapping[str, Any]) -> Any:
         start, end = self.start.first(doc), self.end.first(doc)
@@ -344,30 +344,17 @@ def _format_validation(exc: ValidationError) -> str:
 
 def parse_definitions(text: str, source: str = "<string>") -> MeterSet:
     """Validate and compile a meters.yaml document; raise DefinitionError with ``source:line``."""
-    try:
-        loader = yaml.SafeLoader(text)
-    except yaml.YAMLError as exc:
-        raise DefinitionError(f"{source}:1: invalid YAML: {exc}") from None
-    try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise DefinitionError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    finally:
-        loader.dispose()
-    if root is None or not isinstance(data, dict) or not isinstance(data.get("metric"), list):
+    doc = yamldoc.parse(text)
+    if doc.data is None and doc.problems:
+        line, message = doc.problems[0]
+        raise DefinitionError(f"{source}:{line}: invalid YAML: {message}")
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("metric"), list):
         raise DefinitionError(f"{source}:1: expected a mapping with a 'metric' list")
-    item_nodes: list[Any] = []
-    for key_node, value_node in root.value:
-        if getattr(key_node, "value", None) == "metric":
-            item_nodes = list(value_node.value)
     groups: dict[tuple[Any, ...], _Group] = {}
     definitions = []
     for i, raw in enumerate(data["metric"]):
-        line = item_nodes[i].start_mark.line + 1 if i < len(item_nodes) else 1
-        origin = f"{source}:{line}"
+        origin = f"{source}:{doc.lines.get(('metric', i), 1)}"
         if not isinstance(raw, dict):
             raise DefinitionError(f"{origin}: a meter definition must be a mapping")
         try:

@@ -6,7 +6,7 @@ import threading
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from osmon.registry_shared import shared
+from osmon.selfmetrics import shared
 
 MAX_EVENT_TYPES = 1000
 OTHER = "other"

@@ -49,7 +49,7 @@ def _plain_steps(node: Any) -> list[str | int] | None:
     return None
 
 
-class Path:
+class JsonPath:
     """A compiled expression: ``all(doc)`` gives every match, ``first(doc)`` the first or None."""
 
     __slots__ = ("_expr", "_steps", "text")
@@ -110,5 +110,5 @@ class Path:
         return found[0].value if found else None
 
 
-def compile_path(text: str) -> Path:
-    return Path(text)
+def compile_path(text: str) -> JsonPath:
+    return JsonPath(text)

@@ -6,7 +6,6 @@ read it with ``jq`` and re-publish it with ``osmon notifications replay`` once f
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -15,41 +14,35 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from osmon.jsonlines import JsonlFile
+
 MAX_RAW_BODY = 8 * 1024 * 1024
 
 
 class PoisonFile:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._file = JsonlFile(path, default=repr, ensure_ascii=False)
         self._lock = threading.Lock()
         self.counts: dict[str, int] = {}
 
     def write(
         self, message: Any, *, priority: str, reason: str, detail: str, attempts: int = 1
     ) -> None:
-        line = json.dumps(
-            {
-                "time": time.time(),
-                "reason": reason,
-                "detail": detail,
-                "priority": priority,
-                "attempts": attempts,
-                "message": message,
-            },
-            default=repr,
-            ensure_ascii=False,
-        )
+        record = {
+            "time": time.time(),
+            "reason": reason,
+            "detail": detail,
+            "priority": priority,
+            "attempts": attempts,
+            "message": message,
+        }
+        self._file.append([record])
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
             self.counts[reason] = self.counts.get(reason, 0) + 1
 
     def read(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        with self.path.open(encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
+        return self._file.read()
 
 
 # oslo.messaging logs under "oslo.messaging.*" (older releases: the module name)

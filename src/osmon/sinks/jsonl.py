@@ -1,13 +1,12 @@
 """A JSON Lines file sink: an archive an operator can grep, and a backend-free sink for tests.
 
-Each batch is appended and fsynced before ``write`` returns, so "accepted" means "on disk".
+Each batch is appended and fsynced before ``write`` returns, so "accepted" means "on disk";
+a torn last line left by a crash is cut at start (that batch was never acknowledged).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from osmon.components import Context
+from osmon.jsonlines import JsonlFile
 from osmon.records import Kind, Record
 from osmon.sinks.base import WriteResult
 
@@ -32,51 +32,15 @@ class JsonlSink:
         self.opts = opts
         self.kinds = frozenset(opts.kinds)
         self.path = opts.path if opts.path.is_absolute() else state_dir / opts.path
+        self._file = JsonlFile(self.path, fsync=opts.fsync)
         self.written = 0
 
     async def start(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(self._drop_torn_tail)
-
-    def _drop_torn_tail(self) -> None:
-        """A crash mid-append leaves a partial last line; that batch was never acknowledged
-        and will be written again, so cut the fragment rather than glue the next line to it."""
-        if not self.path.exists():
-            return
-        with self.path.open("r+b") as fh:
-            size = fh.seek(0, os.SEEK_END)
-            if size == 0:
-                return
-            pos = size
-            while pos > 0:
-                step = min(65536, pos)
-                fh.seek(pos - step)
-                chunk = fh.read(step)
-                nl = chunk.rfind(b"\n")
-                if nl >= 0:
-                    keep = pos - step + nl + 1
-                    break
-                pos -= step
-            else:
-                keep = 0
-            if keep != size:
-                fh.truncate(keep)
-                fh.flush()
-                os.fsync(fh.fileno())
-
-    def _append(self, lines: str) -> None:
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(lines)
-            fh.flush()
-            if self.opts.fsync:
-                os.fsync(fh.fileno())
+        await asyncio.to_thread(self._file.cut_torn_tail)
 
     async def write(self, records: Sequence[Record]) -> WriteResult:
-        lines = "".join(
-            json.dumps({"kind": r.kind.value, "record": r.to_wire()}, default=str) + "\n"
-            for r in records
-        )
-        await asyncio.to_thread(self._append, lines)
+        lines = [{"kind": r.kind.value, "record": r.to_wire()} for r in records]
+        await asyncio.to_thread(self._file.append, lines)
         self.written += len(records)
         return WriteResult()
 

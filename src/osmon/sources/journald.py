@@ -44,6 +44,11 @@ class JournaldOptions(BaseModel):
         description="Units to read (unit → service.name, '' derives it); empty: all units.",
     )
     journalctl: str = Field("journalctl", description="journalctl executable (name or path).")
+    directory: Path | None = Field(
+        None,
+        description="Read the journal files in this directory (journalctl --directory), e.g. a "
+        "container's or a private journald's; default: the machine's journal.",
+    )
     read_from: Literal["end", "boot", "beginning"] = Field(
         "boot", description="Where to start when no cursor is stored yet."
     )
@@ -80,8 +85,12 @@ class JournaldSource:
         self._stopping = False
         self._wake = asyncio.Event()
 
+    def _journal(self) -> list[str]:
+        """The journalctl arguments that choose which journal is read."""
+        return [f"--directory={self.opts.directory}"] if self.opts.directory else []
+
     def argv(self, exe: str, cursor: str | None) -> list[str]:
-        args = [exe, "-o", "json", "--follow", "--all", "--no-pager"]
+        args = [exe, *self._journal(), "-o", "json", "--follow", "--all", "--no-pager"]
         if cursor:
             args += [f"--after-cursor={cursor}", "--no-tail"]
         elif self.opts.read_from == "end":
@@ -132,6 +141,7 @@ class JournaldSource:
         try:
             proc = await asyncio.create_subprocess_exec(
                 exe,
+                *self._journal(),
                 "--lines=0",
                 "--no-pager",
                 stdout=asyncio.subprocess.DEVNULL,
@@ -142,6 +152,8 @@ class JournaldSource:
             return f"cannot run {exe}: {exc}"
         text = err.decode("utf-8", "replace").strip()
         if "No journal files were found" in text:
+            if self.opts.directory:
+                return f"no journal files were found in {self.opts.directory}"
             return "no journal files were found (systemd-journald is not running here)"
         if proc.returncode:
             return f"{exe} exited with {proc.returncode}: {text.splitlines()[0] if text else ''}"
@@ -271,6 +283,10 @@ class JournaldSource:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await proc.wait()
+
+    def reload(self, ctx: Context) -> None:
+        """SIGHUP: nothing to follow; the units come from this source's options, not the
+        inventory, and the cursor keeps the position."""
 
     def status(self) -> dict[str, Any]:
         return {

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from osmon.logs.formats.base import LineFormat, set_duration
-
-LEVELS: Final = {".": "DEBUG", "-": "VERBOSE", "*": "NOTICE", "#": "WARNING"}
-"""Redis's level characters, by the names of its ``loglevel`` setting."""
-ROLES: Final = {"X": "sentinel", "C": "child", "S": "slave", "M": "master"}
-"""Role characters, spelled as Filebeat's redis module spells them (dashboards share them)."""
+from osmon.logs.vocabulary import REDIS_LEVELS as LEVELS
+from osmon.logs.vocabulary import REDIS_ROLES as ROLES
 
 
 class RedisFormat(LineFormat):

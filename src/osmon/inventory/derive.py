@@ -1,0 +1,317 @@
+"""Expand an inventory into the full set of probes, log sources, alarms and Nagios objects.
+
+A pure function of the inventory and the catalog: the same inventory always gives the same
+objects with the same ids, in the same order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
+from osmon.inventory import expansion as ex
+from osmon.inventory.catalog import (
+    DEFAULT_MULTILINE,
+    DEFAULT_THRESHOLDS,
+    PROBE_METRICS,
+    PROBE_UP_METRIC,
+    LogDefault,
+    ServiceType,
+)
+from osmon.inventory.crossrefs import check
+from osmon.inventory.model import Alarm, Inventory, LogFile, Service, Threshold
+from osmon.inventory.problems import InventoryError, Problem
+from osmon.inventory.resolve import ResolvedProbe, hosts_for, probes_for, service_type, tls_for
+
+__all__ = ["expand"]
+
+_AODH_SEVERITY = {"info": "low", "warning": "moderate", "critical": "critical"}
+_HTTP_TYPES = frozenset({"http", "haproxy"})
+_SCHEME_PORTS = {"http": 80, "https": 443}
+
+
+class _Service:
+    """One service with everything resolved that its objects share."""
+
+    def __init__(self, inv: Inventory, name: str, spec: Service, entry: ServiceType) -> None:
+        self.inv = inv
+        self.name = name
+        self.spec = spec
+        self.entry = entry
+        self.hosts = hosts_for(inv, spec, entry)
+        self.probes = probes_for(inv, spec, entry)
+        self.contacts = spec.contacts if spec.contacts is not None else inv.defaults.contacts
+
+    def thresholds(self, probe: ResolvedProbe) -> dict[str, ex.Threshold]:
+        """Per metric and per bound, the most specific of probe, service, defaults, catalog."""
+        layers: list[dict[str, Threshold]] = [
+            probe.spec.thresholds if probe.spec is not None else {},
+            self.spec.thresholds,
+            self.inv.defaults.thresholds,
+        ]
+        result: dict[str, ex.Threshold] = {}
+        for metric in PROBE_METRICS.get(probe.type, ()):
+            warning, critical = self._catalog_threshold(metric)
+            for layer in reversed(layers):
+                given = layer.get(metric)
+                if given is not None:
+                    warning = given.warning if given.warning is not None else warning
+                    critical = given.critical if given.critical is not None else critical
+            if warning is not None or critical is not None:
+                result[metric] = ex.Threshold(warning, critical)
+        return result
+
+    def _catalog_threshold(self, metric: str) -> tuple[str | None, str | None]:
+        if metric == "cluster_size":
+            size = max(len(self.hosts), 1)
+            return f"{size}:", f"{size // 2 + 1}:"
+        return DEFAULT_THRESHOLDS.get(metric, (None, None))
+
+
+def _host_url(scheme: str, address: str, port: int | None, path: str) -> str:
+    try:
+        literal = f"[{address}]" if ip_address(address).version == 6 else address
+    except ValueError:
+        literal = address
+    netloc = literal if port is None else f"{literal}:{port}"
+    return f"{scheme}://{netloc}{path}"
+
+
+def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
+    spec, default, entry, endpoint = probe.spec, probe.default, svc.entry, svc.spec.endpoint
+    defaults = svc.inv.defaults
+    tls = tls_for(*([spec.tls] if spec is not None else []), endpoint.tls, defaults.tls)
+    port = (
+        (spec.port if spec is not None else None)
+        or (default.port if default is not None else None)
+        or endpoint.port
+        or entry.port
+    )
+    path = (
+        (spec.path if spec is not None else None)
+        or (default.path if default is not None else None)
+        or endpoint.path
+        or entry.version_path
+        or "/"
+    )
+    url = probe.url
+    address: str | None
+    if host is None:
+        parts = urlsplit(url or "")
+        address, port = parts.hostname, parts.port or _SCHEME_PORTS.get(parts.scheme, port)
+    else:
+        address = svc.inv.hosts[host].address
+        if probe.type in _HTTP_TYPES:
+            scheme = endpoint.scheme or entry.scheme
+            url = _host_url(scheme, address, port, path)
+    expected: tuple[int, ...] = ()
+    if probe.type in _HTTP_TYPES:
+        expected = (
+            (spec.expected_status if spec is not None else None)
+            or endpoint.expected_status
+            or entry.expected_status
+        )
+    agent = probe.type == "agent"
+    return ex.Probe(
+        id=f"{svc.name}/{probe.name}" + (f"@{host}" if host is not None else ""),
+        service=svc.name,
+        service_type=entry.name,
+        name=probe.name,
+        type=probe.type,
+        host=host,
+        address=address,
+        port=None if agent else port,
+        url=None if agent else url,
+        interval=(spec.interval if spec is not None else None) or defaults.interval,
+        timeout=(spec.timeout if spec is not None else None) or defaults.timeout,
+        expected_status=tuple(expected),
+        tls_verify=bool(tls.verify),
+        ca_file=tls.ca_file,
+        server_name=tls.server_name,
+        thresholds=svc.thresholds(probe),
+        contacts=svc.contacts,
+        keystone_service_type=entry.agent_api if agent else entry.keystone_service_type,
+        agent_binary=entry.agent_binary if agent else None,
+    )
+
+
+def _probes(svc: _Service) -> Iterator[ex.Probe]:
+    for probe in svc.probes:
+        if probe.per_host:
+            for host in svc.hosts:
+                yield _probe(svc, probe, host)
+        else:
+            yield _probe(svc, probe, None)
+
+
+def _logs(svc: _Service) -> Iterator[ex.LogSource]:
+    files: Iterable[LogFile | LogDefault] = (
+        svc.spec.logs if svc.spec.logs is not None else svc.entry.logs
+    )
+    for log in files:
+        multiline = getattr(log, "multiline", None)
+        service_name = getattr(log, "service_name", None) or svc.name
+        for host in svc.hosts:
+            yield ex.LogSource(
+                id=f"{svc.name}@{host}:{log.path}",
+                service=svc.name,
+                host=host,
+                path=log.path,
+                format=log.format,
+                multiline=log.format in DEFAULT_MULTILINE if multiline is None else multiline,
+                timezone=svc.inv.cloud.log_timezone,
+                service_name=service_name,
+            )
+
+
+def _alarm(
+    alarm: Alarm, service: str | None, contacts: tuple[str, ...], description: str
+) -> ex.Alarm:
+    labels = {"service": service} if service is not None else {}
+    labels.update(alarm.labels)
+    periods = alarm.evaluation_periods or max(1, math.ceil(alarm.for_ / alarm.granularity))
+    return ex.Alarm(
+        id=alarm.name,
+        name=alarm.name,
+        service=service,
+        metric=alarm.metric,
+        comparison=alarm.comparison,
+        threshold=alarm.threshold,
+        severity=alarm.severity,
+        aodh_severity=_AODH_SEVERITY[alarm.severity],
+        for_seconds=alarm.for_,
+        granularity=alarm.granularity,
+        evaluation_periods=periods,
+        aggregation=alarm.aggregation,
+        labels=labels,
+        description=alarm.description or description,
+        contacts=alarm.contacts if alarm.contacts is not None else contacts,
+        enabled=alarm.enabled,
+    )
+
+
+def _alarms(svc: _Service) -> Iterator[ex.Alarm]:
+    own = {alarm.name for alarm in svc.spec.alarms}
+    down = f"{svc.name}-down"
+    if svc.inv.defaults.default_alarms and svc.probes and down not in own:
+        default = Alarm.model_validate(
+            {
+                "name": down,
+                "metric": PROBE_UP_METRIC,
+                "comparison": "lt",
+                "threshold": 1,
+                "severity": "critical",
+            }
+        )
+        yield _alarm(default, svc.name, svc.contacts, f"{svc.name}: a probe has been failing")
+    for alarm in svc.spec.alarms:
+        yield _alarm(alarm, svc.name, svc.contacts, f"{svc.name}: {alarm.name}")
+
+
+def _contact_groups(inv: Inventory, contacts: tuple[str, ...]) -> tuple[str, ...]:
+    groups = {g for c in contacts if c in inv.contacts for g in inv.contacts[c].contact_groups}
+    return tuple(sorted(groups))
+
+
+def _nagios_services(svc: _Service, probes: list[ex.Probe]) -> Iterator[ex.NagiosService]:
+    groups = _contact_groups(svc.inv, svc.contacts)
+    for probe in probes:
+        host = probe.host or svc.inv.cloud.name
+        description = f"{svc.name} {probe.name}"
+        yield ex.NagiosService(
+            id=f"{host};{description}",
+            host=host,
+            description=description,
+            check=probe.type,
+            service=svc.name,
+            passive=True,
+            probe_id=probe.id,
+            thresholds=probe.thresholds,
+            contacts=probe.contacts,
+            contact_groups=groups,
+        )
+    processes = svc.spec.processes if svc.spec.processes is not None else svc.entry.processes
+    if "process" in svc.entry.nagios_checks and processes:
+        for host in svc.hosts:
+            description = f"{svc.name} process"
+            yield ex.NagiosService(
+                id=f"{host};{description}",
+                host=host,
+                description=description,
+                check="process",
+                service=svc.name,
+                passive=False,
+                probe_id=None,
+                thresholds={},
+                contacts=svc.contacts,
+                contact_groups=groups,
+                processes=tuple(processes),
+            )
+
+
+def _nagios_hosts(inv: Inventory, probes: Iterable[ex.Probe]) -> Iterator[ex.NagiosHost]:
+    for name, host in inv.hosts.items():
+        yield ex.NagiosHost(id=name, address=host.address, hostgroups=tuple(sorted(host.roles)))
+    public = sorted(p.address for p in probes if p.host is None and p.address)
+    if public and inv.cloud.name not in inv.hosts:
+        yield ex.NagiosHost(id=inv.cloud.name, address=public[0], hostgroups=())
+
+
+def _exchanges(services: Iterable[_Service]) -> Iterator[ex.NotificationExchange]:
+    by_exchange: dict[str, tuple[set[str], set[str]]] = {}
+    for svc in services:
+        spec = svc.spec.notifications
+        exchange = spec.exchange or svc.entry.exchange
+        if not spec.enabled or exchange is None:
+            continue
+        topics, names = by_exchange.setdefault(exchange, (set(), set()))
+        topics.update(spec.topics or svc.entry.topics)
+        names.add(svc.name)
+    for exchange, (topics, names) in by_exchange.items():
+        yield ex.NotificationExchange(exchange, tuple(sorted(topics)), tuple(sorted(names)))
+
+
+def expand(inv: Inventory) -> ex.Expansion:
+    """Every probe, log source, alarm, Nagios object and exchange the inventory implies.
+
+    ``load`` has already checked the inventory; one built in code is checked here, and its
+    problems raised as ``InventoryError`` without line numbers.
+    """
+    findings = check(inv, lambda _path: 0)
+    if findings:
+        raise InventoryError(
+            Problem("<inventory>", 0, f"{'.'.join(map(str, path))}: {message}")
+            for path, message in findings
+        )
+    services: list[_Service] = []
+    for name, (_section, spec) in inv.all_services().items():
+        entry = service_type(name, spec)
+        if entry is not None:
+            services.append(_Service(inv, name, spec, entry))
+
+    probes: list[ex.Probe] = []
+    logs: list[ex.LogSource] = []
+    alarms: list[ex.Alarm] = []
+    nagios: list[ex.NagiosService] = []
+    for svc in services:
+        own = list(_probes(svc))
+        probes += own
+        logs += _logs(svc)
+        alarms += _alarms(svc)
+        nagios += _nagios_services(svc, own)
+    alarms += (
+        _alarm(a, None, inv.defaults.contacts, f"{inv.cloud.name}: {a.name}") for a in inv.alarms
+    )
+    return ex.Expansion(
+        cloud=inv.cloud.name,
+        region=inv.cloud.region,
+        log_timezone=inv.cloud.log_timezone,
+        probes=tuple(sorted(probes, key=lambda item: item.id)),
+        log_sources=tuple(sorted(logs, key=lambda item: item.id)),
+        alarms=tuple(sorted(alarms, key=lambda item: item.id)),
+        nagios_hosts=tuple(sorted(_nagios_hosts(inv, probes), key=lambda item: item.id)),
+        nagios_services=tuple(sorted(nagios, key=lambda item: item.id)),
+        notification_exchanges=tuple(sorted(_exchanges(services), key=lambda item: item.id)),
+    )
