@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test venv stack stack-down lint typecheck unit integration bench clean
+.PHONY: run test venv stack stack-down lint typecheck unit integration package patterns bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ unit: $(STAMP)
 
 integration: $(STAMP) stack
 	$(BIN)/pytest -q tests/integration tests/e2e
+
+# The wheel as a user installs it: built, installed into a fresh venv outside the checkout, smoked.
+package: $(STAMP)
+	$(BIN)/pytest -q tests/package
+
+# The grok patterns ship in the package; logstash/patterns is the copy Logstash deployments take.
+patterns:
+	rm -f logstash/patterns/*
+	cp src/osmon/data/patterns/* logstash/patterns/
 
 test: $(STAMP) stack lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider tests

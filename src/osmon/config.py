@@ -8,13 +8,12 @@ can be moved together.
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from osmon import yamldoc
+from osmon import packaged, yamldoc
 from osmon.records import Kind
 from osmon.spool import DropPolicy
 
@@ -94,7 +93,8 @@ class DaemonConfig(BaseModel):
 
 
 def default_config_path() -> Path:
-    return Path(str(resources.files("osmon") / "data" / "default.yaml"))
+    """The embedded default (packaged ``default.yaml``, beside its inventory ``local.yaml``)."""
+    return packaged.path("default.yaml")
 
 
 def _expand(value: str, base: Path) -> Path:
@@ -103,6 +103,7 @@ def _expand(value: str, base: Path) -> Path:
 
 
 def load_config(path: Path | None = None) -> DaemonConfig:
+    embedded = path is None
     path = path or default_config_path()
     try:
         text = path.read_text(encoding="utf-8")
@@ -124,7 +125,11 @@ def load_config(path: Path | None = None) -> DaemonConfig:
             problems.append(f"{path}:{line}: {loc}: {err['msg']}")
         raise ConfigError(problems) from None
     base = path.parent
-    cfg.inventory = _expand(str(cfg.inventory), base)
+    inventory = str(cfg.inventory)
+    if embedded and not Path(inventory).is_absolute():
+        cfg.inventory = packaged.path(inventory)  # missing from the installation: name it
+    else:
+        cfg.inventory = _expand(inventory, base)
     cfg.state_dir = _expand(str(cfg.state_dir), base)
     cfg.source_path = path
     problems = []

@@ -120,7 +120,8 @@ def _violations(prefix: str, allowed: tuple[str, ...], anywhere: bool = True) ->
     ("package", "allowed"),
     [
         ("osmon.checks", ("osmon.checks",)),
-        ("osmon.grok", ("osmon.grok",)),
+        ("osmon.grok", ("osmon.grok", "osmon.packaged")),
+        ("osmon.packaged", ()),
         ("osmon.records", ()),
         ("osmon.jsonlines", ()),
         ("osmon.retry", ()),

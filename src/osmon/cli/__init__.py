@@ -5,10 +5,12 @@ clients start fast. Commands stay thin: parse options, call the domain code, pri
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
 import osmon
+from osmon.packaged import PackagedDataError
 
 _LAZY = {
     "run": "osmon.cli.run:run",
@@ -30,6 +32,14 @@ class _LazyGroup(click.Group):
         module, _, attr = target.partition(":")
         cmd: click.Command = getattr(importlib.import_module(module), attr)
         return cmd
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # A file missing from the installation is one line for every command, not a traceback.
+        try:
+            return super().invoke(ctx)
+        except PackagedDataError as exc:
+            click.echo(f"osmon: {exc}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_LazyGroup)

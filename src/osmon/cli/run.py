@@ -38,6 +38,7 @@ def run(config_path: Path | None, port: int | None, log_level: str) -> None:
 
     from osmon.components import UnknownComponent
     from osmon.config import ConfigError, load_config
+    from osmon.grok import default_library
     from osmon.inventory import InventoryError, load
 
     logging.basicConfig(
@@ -50,6 +51,9 @@ def run(config_path: Path | None, port: int | None, log_level: str) -> None:
         if port is not None:
             cfg.http.port = port
         inventory = load(cfg.inventory)
+        # The shipped grok patterns, read now: sources restart on failure, and a file missing
+        # from the installation would otherwise be a restart loop instead of one error.
+        default_library()
         from osmon.daemon import Daemon
 
         daemon = Daemon(cfg, inventory)

@@ -1,7 +1,8 @@
 """Logstash grok, compiled to Python ``re``.
 
-The same pattern files (``logstash/patterns/``) serve the built-in log parser and the Logstash
-pipelines osmon generates, so a pattern fixed once is fixed for both.
+The same pattern files serve the built-in log parser and the Logstash pipelines osmon generates,
+so a pattern fixed once is fixed for both: they ship in the package (``osmon/data/patterns/``)
+and ``logstash/patterns/`` in the repository is a copy that tests keep identical.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from osmon.grok.errors import (
     UndefinedPatternError,
 )
 from osmon.grok.library import (
+    PATTERN_FILES,
     Definition,
     PatternLibrary,
     default_library,
     load_pattern_dir,
+    packaged_definitions,
     parse_pattern_text,
-    patterns_dir,
 )
 
 __all__ = [
+    "PATTERN_FILES",
     "CompiledGrok",
     "Definition",
     "GrokError",
@@ -35,6 +38,6 @@ __all__ = [
     "UndefinedPatternError",
     "default_library",
     "load_pattern_dir",
+    "packaged_definitions",
     "parse_pattern_text",
-    "patterns_dir",
 ]

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Final
 
 from osmon.grok.compiled import CompiledGrok, GrokField
 from osmon.grok.errors import GrokError, GrokSyntaxError, PatternFileError
 from osmon.grok.expand import Expander
 from osmon.grok.fields import field_path
 from osmon.grok.onig import translate
+from osmon.packaged import read_text
 
-ENV_DIR = "OSMON_GROK_PATTERNS"
-"""Environment variable naming a patterns directory that replaces the shipped one."""
+PATTERN_FILES: Final = ("osmon-base", "osmon-httpd", "osmon-infra", "osmon-openstack")
+"""The shipped pattern files (``osmon/data/patterns/``), in load order. Named rather than
+listed from the folder so that a file missing from an installation is an error naming it."""
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 _FLAGS = re.ASCII | re.MULTILINE
@@ -65,19 +67,13 @@ def load_pattern_dir(path: Path) -> dict[str, Definition]:
     return defs
 
 
-def patterns_dir() -> Path:
-    """The shipped ``logstash/patterns`` directory (or ``$OSMON_GROK_PATTERNS``)."""
-    env = os.environ.get(ENV_DIR)
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    candidates = [here.parents[3] / "logstash" / "patterns", here.parents[1] / "data" / "patterns"]
-    for c in candidates:
-        if c.is_dir():
-            return c
-    raise PatternFileError(
-        f"grok patterns not found (looked in {', '.join(map(str, candidates))}); set {ENV_DIR}"
-    )
+def packaged_definitions() -> dict[str, Definition]:
+    """The definitions of the shipped pattern files (later files win, as in a directory)."""
+    defs: dict[str, Definition] = {}
+    for name in PATTERN_FILES:
+        relative = f"patterns/{name}"
+        defs.update(parse_pattern_text(read_text(relative), f"osmon/data/{relative}"))
+    return defs
 
 
 class PatternLibrary:
@@ -136,15 +132,16 @@ class PatternLibrary:
 @lru_cache(maxsize=1)
 def default_library() -> PatternLibrary:
     """The library of the shipped pattern files (loaded once per process)."""
-    return PatternLibrary(load_pattern_dir(patterns_dir()))
+    return PatternLibrary(packaged_definitions())
 
 
 __all__ = [
+    "PATTERN_FILES",
     "Definition",
     "GrokError",
     "PatternLibrary",
     "default_library",
     "load_pattern_dir",
+    "packaged_definitions",
     "parse_pattern_text",
-    "patterns_dir",
 ]

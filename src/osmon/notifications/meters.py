@@ -16,13 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from osmon import yamldoc
+from osmon import packaged, yamldoc
 from osmon.notifications.paths import JsonPath, PathError, PathEvalError
 from osmon.notifications.timestamps import BadTimestamp, to_epoch
 from osmon.records import Sample, SampleType
@@ -370,8 +369,7 @@ def parse_definitions(text: str, source: str = "<string>") -> MeterSet:
 def load_definitions(paths: Sequence[FsPath] = ()) -> MeterSet:
     """The shipped definitions, or the given files concatenated in order."""
     if not paths:
-        ref = resources.files("osmon") / "data" / "meters.yaml"
-        return parse_definitions(ref.read_text(encoding="utf-8"), "osmon/data/meters.yaml")
+        return parse_definitions(packaged.read_text("meters.yaml"), "osmon/data/meters.yaml")
     merged: list[MeterDefinition] = []
     for p in paths:
         try:

@@ -71,7 +71,7 @@ class LineFormat:
     name: ClassVar[str] = ""
     multiline: ClassVar[bool] = True
     pattern: ClassVar[str] = ""
-    """The grok pattern of an entry's first line (a name from ``logstash/patterns``)."""
+    """The grok pattern of an entry's first line (a name from the shipped patterns)."""
     upper_level: ClassVar[bool] = True
     auto: ClassVar[bool] = True
     """Tried by ``auto`` detection (formats that accept any line are not)."""
