@@ -144,7 +144,7 @@ def deployed(
     prefix = tmp / "prefix"
     overrides = {
         **_base_overrides(prefix),
-        "osmon_package": str(wheel),
+        "osmon_wheel": str(wheel),
         "osmon_transport_url": SECRET,
         "osmon_environment": {"OSMON_ES_PASSWORD": "es-" + SECRET},
     }
@@ -191,7 +191,7 @@ def test_installs_osmon_and_renders_the_files(deployed: Deployed) -> None:
         assert stat.S_IMODE((etc / name).stat().st_mode) == 0o640
 
 
-def test_secrets_only_in_the_root_only_env_file(deployed: Deployed) -> None:
+def test_secrets_only_in_the_root_only_env_file(deployed: Deployed, wheel: Path) -> None:
     p = deployed.prefix
     env = p / "etc/osmon/osmon.env"
     st = env.stat()
@@ -199,7 +199,12 @@ def test_secrets_only_in_the_root_only_env_file(deployed: Deployed) -> None:
     lines = [line for line in env.read_text().splitlines() if not line.startswith("#")]
     assert lines == [f"OSMON_TRANSPORT_URL='{SECRET}'", f"OSMON_ES_PASSWORD='es-{SECRET}'"]
     secret_part = SECRET.split(":")[2].split("@")[0]
-    rendered = [f for f in p.rglob("*") if f.is_file() and "venv" not in f.parts and f != env]
+    assert (p / "opt/osmon" / wheel.name).is_file()  # osmon_wheel, copied from the controller
+    rendered = [
+        f
+        for f in p.rglob("*")
+        if f.is_file() and "venv" not in f.parts and f != env and f.suffix != ".whl"
+    ]
     assert len(rendered) == 4, rendered  # osmon.yaml, inventory.yaml, two units
     for f in rendered:
         assert secret_part not in f.read_text(), f
@@ -267,7 +272,7 @@ def test_invalid_inventory_is_refused_and_the_installed_one_kept(
     before = inventory.read_text()
     overrides = {
         **_base_overrides(deployed.prefix),
-        "osmon_package": str(wheel),
+        "osmon_wheel": str(wheel),
         "osmon_transport_url": SECRET,
         "osmon_inventory": {"version": 1, "cloud": {"name": "x"}, "hosts": {"h": {}}},
     }
