@@ -191,12 +191,17 @@ class Daemon:
         deadline = time.monotonic() + SHUTDOWN_BUDGET
         sdnotify.stopping()
         self.router.drain()
-        await asyncio.gather(*(s.stop() for s in self.sources.values()), return_exceptions=True)
+        # Bounded too: a source blocked in a client library (a broker that cannot be reached)
+        # must not hold the process past the budget.
+        stops = asyncio.gather(*(s.stop() for s in self.sources.values()), return_exceptions=True)
+        await asyncio.wait([stops], timeout=max(0.1, deadline - time.monotonic() - 2.0))
+        stops.cancel()
         remaining = max(0.1, deadline - time.monotonic() - 2.0)
         _, pending = await asyncio.wait(tasks, timeout=remaining) if tasks else (set(), set())
         for t in pending:
             t.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        if pending:
+            await asyncio.wait(pending, timeout=1.0)
         await self.router.stop()
         if self.ctx.latest is not None:
             self.ctx.latest.flush()

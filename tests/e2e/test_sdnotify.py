@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import time
 from pathlib import Path
 
 import yaml
@@ -18,7 +19,20 @@ def _fields(sock: socket.socket) -> dict[str, str]:
     return dict(line.split("=", 1) for line in data.split("\n"))
 
 
-def _config(tmp: Path) -> Path:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_log(d: DaemonProc, text: str, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while text not in d.log():
+        assert time.monotonic() < end and d.proc.poll() is None, f"no {text!r}: {d.log()}"
+        time.sleep(0.2)
+
+
+def _config(tmp: Path, **sources: object) -> Path:
     cfg = {
         "inventory": str(Path(str(default_config_path())).with_name("local.yaml")),
         "hostname": "localhost",
@@ -28,7 +42,7 @@ def _config(tmp: Path) -> Path:
             "prom": {"type": "prometheus"},
             "archive": {"type": "jsonl", "path": str(tmp / "archive.jsonl")},
         },
-        "sources": {"logs": {"type": "logs"}},
+        "sources": {"logs": {"type": "logs"}, **sources},
         "routes": {"sample": ["prom"], "log": ["archive"]},
     }
     path = tmp / "osmon.yaml"
@@ -73,3 +87,30 @@ def test_ready_after_listener_reloading_on_sighup_stopping_on_sigterm(tmp_path: 
             if d.proc.poll() is None:
                 d.kill9()
     assert "Traceback" not in d.log()
+
+
+def test_sigterm_exits_within_the_stop_timeout_while_the_broker_is_unreachable(
+    tmp_path: Path,
+) -> None:
+    """The notifications source retries a RabbitMQ that refuses connections (a closed port) from
+    inside oslo.messaging; SIGTERM must still end in STOPPING=1 and exit 0 within the 10 s the
+    unit's TimeoutStopSec=15 counts on, instead of waiting for the connection forever."""
+    url = f"rabbit://guest:guest@127.0.0.1:{_free_port()}/"
+    notifications = {"type": "notifications", "transport_urls": [url]}
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(tmp_path / "notify"))
+        sock.settimeout(30)
+        d = DaemonProc(
+            ["-c", str(_config(tmp_path, notifications=notifications)), "--port", "0"],
+            env={"NOTIFY_SOCKET": str(tmp_path / "notify")},
+            log=tmp_path / "osmon.log",
+        )
+        try:
+            assert _fields(sock)["READY"] == "1"
+            _wait_for_log(d, "Connection failed")
+            d.proc.send_signal(signal.SIGTERM)
+            assert _fields(sock) == {"STOPPING": "1"}
+            assert d.proc.wait(10) == 0, d.log()
+        finally:
+            if d.proc.poll() is None:
+                d.kill9()
