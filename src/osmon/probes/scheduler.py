@@ -159,14 +159,24 @@ class ProbeScheduler:
         return Changes(tuple(added), tuple(removed), tuple(updated))
 
     async def shutdown(self) -> None:
-        """Stop scheduling and cancel the runs in progress (their results are not wanted)."""
-        if self._started and not self._stopped:
-            self._stopped = True
-            self._aps.shutdown(wait=False)
+        """Stop scheduling and cancel the runs in progress (their results are not wanted).
+
+        Quietly: the scheduler is paused first, cancelled runs end without an error, and runs
+        already handed to APScheduler's executor see the stop and return before it shuts down
+        (it would otherwise cancel them and log each as a failed job)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._started:
+            self._aps.pause()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for _ in range(3):  # submitted runs start, return, and their done-callbacks run
+            await asyncio.sleep(0)
+        if self._started:
+            self._aps.shutdown(wait=False)
 
     def status(self) -> dict[str, Any]:
         return {
@@ -211,7 +221,7 @@ class ProbeScheduler:
 
     async def _run(self, target_id: str) -> None:
         probe = self._targets.get(target_id)
-        if probe is None:
+        if probe is None or self._stopped:
             return
         if not self._owned(probe):
             self.not_owned += 1
@@ -225,6 +235,9 @@ class ProbeScheduler:
             async with self._slots:
                 self.runs += 1
                 await self._execute(probe)
+        except asyncio.CancelledError:
+            if not self._stopped:
+                raise
         except Exception:  # execute never raises by contract; a bug must not end the job
             log.exception("probe run of %s failed", target_id)
         finally:
