@@ -130,6 +130,9 @@ class ProbeScheduler:
     def targets(self) -> dict[str, Probe]:
         return dict(self._targets)
 
+    def scheduled(self, target_id: str) -> bool:
+        return target_id in self._targets
+
     def start(self) -> None:
         """Schedule every target and start; call on the running event loop."""
         for probe in self._targets.values():

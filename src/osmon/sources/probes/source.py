@@ -90,6 +90,7 @@ class ProbesSource:
         self._scheduler: ProbeScheduler | None = None
         self._partition_error: str | None = None
         self._stopping = asyncio.Event()
+        self._closing: set[asyncio.Task[None]] = set()
         self.last_error: str | None = None
         self._follow(ctx.inventory)
 
@@ -115,7 +116,13 @@ class ProbesSource:
         except RuntimeError:
             return  # not running yet: nothing was opened
         delay = max((p.timeout for p in self._targets), default=0.0) + 1.0
-        loop.call_later(delay, lambda: loop.create_task(old.close()))
+
+        def close() -> None:
+            task = loop.create_task(old.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+        loop.call_later(delay, close)
 
     async def run(self, submit: Submit) -> None:
         partition = await self._start_partition()
@@ -194,7 +201,7 @@ class ProbesSource:
 
     async def _execute(self, probe: Probe) -> None:
         result = await run_probe(probe, self.kinds(probe.type), self._probe_ctx)
-        if self._scheduler is not None and probe.id not in self._scheduler.targets:
+        if self._scheduler is not None and not self._scheduler.scheduled(probe.id):
             return  # removed from the inventory while it ran
         self.latest.put(check_state(result, probe, self.owner))
         self.metrics.results.labels(probe.type, result.state.name).inc()

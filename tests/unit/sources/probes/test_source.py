@@ -10,6 +10,7 @@ from pathlib import Path
 from osmon.checks.latest import LatestState
 from osmon.checks.state import State
 from osmon.sources.probes import ProbesSource
+from tests.unit.sources.probes.conftest import INVENTORY as INVENTORY_TEXT
 from tests.unit.sources.probes.conftest import Collector, inventory
 from tests.unit.waiting import until
 
@@ -240,3 +241,30 @@ def test_process_probes_run_only_on_their_own_host() -> None:
         "nova-compute/process@cmp1",
         "keystone/api@ctl1",
     ]
+
+
+async def test_new_credentials_get_a_new_context_and_the_old_one_is_closed_later(
+    make_source: Callable[..., ProbesSource], kinds: Callable[..., None]
+) -> None:
+    kinds(http="ok", tcp="ok")
+    with_auth = INVENTORY_TEXT.replace("hosts:", "auth: {cloud: first}\nhosts:", 1)
+    src = make_source(text=with_auth)
+    task = await _running(src, Collector())
+    closed: list[str] = []
+    try:
+        old = src._probe_ctx
+        assert old.auth is not None and old.auth.cloud == "first"
+
+        async def close_session() -> None:  # what a kind registers with its session
+            closed.append("first")
+
+        old.closers.append(close_session)
+
+        class Ctx:
+            inventory = inventory(with_auth.replace("cloud: first", "cloud: second"))
+
+        src.reload(Ctx())  # type: ignore[arg-type]
+        assert src._probe_ctx is not old and src._probe_ctx.auth.cloud == "second"
+        await until("the old context closed", lambda: closed == ["first"])
+    finally:
+        await _stop(src, task)
