@@ -25,3 +25,9 @@ class ProbesOptions(BaseModel):
     flush_interval: float = Field(
         5.0, gt=0, description="Seconds between writes of the latest state to disk."
     )
+    partition_retry: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds between attempts to start the coordination partition when it "
+        "failed to; meanwhile this daemon probes every target.",
+    )

@@ -5,8 +5,9 @@ Every result goes two ways: into the latest state (``ctx.latest``, read by ``/v1
 Nagios side; flushed every ``flush_interval`` and at shutdown) and, as samples, to the router
 through a bounded queue that never blocks the scheduler. With ``coordination.backend_url`` set
 in the daemon config, the targets are shared with the other daemons of the group through
-``osmon.probes.coordination.build_partition``; without it, or when that partition cannot be
-built or started, this daemon probes every target (and says why in ``/status``).
+``osmon.probes.coordination.build_partition``. Without it this daemon probes every target; so
+it does, saying why in ``/status``, when that partition cannot be built (for good) or started
+(until a retry, every ``partition_retry`` seconds, starts it).
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class ProbesSource:
         self._probe_ctx = ProbeContext(self.hostname)
         self._scheduler: ProbeScheduler | None = None
         self._partition_error: str | None = None
+        self._joining: Partition | None = None
         self._stopping = asyncio.Event()
         self._closing: set[asyncio.Task[None]] = set()
         self.last_error: str | None = None
@@ -144,19 +146,21 @@ class ProbesSource:
             partition.status().get("mode", "?"),
         )
         publishing = asyncio.create_task(self.publisher.run(submit), name=f"{self.name}-publish")
-        flushing = asyncio.create_task(self._flush_every(), name=f"{self.name}-flush")
+        background = [asyncio.create_task(self._flush_every(), name=f"{self.name}-flush")]
+        if self._joining is not None:
+            background.append(asyncio.create_task(self._join_later(scheduler)))
         try:
             await self._stopping.wait()
         finally:
             await scheduler.shutdown()
             self.publisher.close()
-            flushing.cancel()
+            for task in background:
+                task.cancel()
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(publishing, PUBLISH_GRACE)
-            with contextlib.suppress(asyncio.CancelledError):
-                await flushing
+            await asyncio.gather(*background, return_exceptions=True)
             try:
-                await partition.stop()
+                await scheduler.partition.stop()
             except Exception as exc:
                 log.warning("%s: leaving the coordination group: %s", self.name, exc)
             await self._probe_ctx.close()
@@ -186,6 +190,8 @@ class ProbesSource:
         partition = sched.pop("partition", {"mode": "not started"})
         if self._partition_error:
             partition = {**partition, "error": self._partition_error}
+        if self._joining is not None:
+            partition = {**partition, "retrying": True}
         return {
             "type": "probes",
             "owner": self.owner,
@@ -224,17 +230,37 @@ class ProbesSource:
             module = importlib.import_module("osmon.probes.coordination")
             options = {**coord.options(), "registry": self.registry}
             partition: Partition = module.build_partition(url, self.owner, coord.group, options)
+        except Exception as exc:  # a configuration error: no retry
+            return self._unpartitioned(url, exc)
+        try:
             await partition.start()
         except Exception as exc:
-            self._partition_error = redact_url(f"{type(exc).__name__}: {exc}")
-            log.error(
-                "%s: coordination at %s unavailable, probing every target: %s",
-                self.name,
-                redact_url(url),
-                self._partition_error,
-            )
-            return Everything()
+            self._joining = partition  # tried again every partition_retry seconds
+            return self._unpartitioned(url, exc)
         return partition
+
+    def _unpartitioned(self, url: str, exc: Exception) -> Partition:
+        self._partition_error = redact_url(f"{type(exc).__name__}: {exc}")
+        log.error(
+            "%s: coordination at %s unavailable, probing every target: %s",
+            self.name,
+            redact_url(url),
+            self._partition_error,
+        )
+        return Everything()
+
+    async def _join_later(self, scheduler: ProbeScheduler) -> None:
+        """Start the partition that failed to start; once it has, the scheduler uses it."""
+        while self._joining is not None:
+            await asyncio.sleep(self.opts.partition_retry)
+            try:
+                await self._joining.start()
+            except Exception as exc:
+                self._partition_error = redact_url(f"{type(exc).__name__}: {exc}")
+                continue
+            scheduler.partition, self._joining = self._joining, None
+            self._partition_error = None
+            log.info("%s: joined the coordination group: sharing the targets", self.name)
 
     async def _flush_every(self) -> None:
         while True:

@@ -20,12 +20,15 @@ from tests.unit.waiting import until
 
 
 class FakePartition:
-    def __init__(self, fail: bool = False) -> None:
-        self.fail = fail
+    """Owns the @h1 targets; its ``start`` fails ``failures`` times first."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
         self.started = self.stopped = False
 
     async def start(self) -> None:
-        if self.fail:
+        if self.failures:
+            self.failures -= 1
             raise ConnectionError("redis://:s3cret@127.0.0.1:1 refused")
         self.started = True
 
@@ -39,14 +42,20 @@ class FakePartition:
         return {"mode": "partitioned", "members": 2}
 
 
+made: list[FakePartition] = []
+
+
 @pytest.fixture
 def coordination(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     calls: list[tuple[Any, ...]] = []
+    made.clear()
     module = types.ModuleType("osmon.probes.coordination")
 
     def build_partition(backend_url: str, member_id: str, group: str, options: Any) -> Any:
         calls.append((backend_url, member_id, group, dict(options)))
-        return FakePartition(fail="fail" in group)
+        failures = int(group.removeprefix("fail")) if group.startswith("fail") else 0
+        made.append(FakePartition(failures))
+        return made[-1]
 
     module.build_partition = build_partition  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "osmon.probes.coordination", module)
@@ -87,6 +96,7 @@ async def test_the_partition_gets_url_member_group_and_the_other_keys(
     assert {s.target for s in src.latest.all()} == {"keystone/api@h1", "redis/redis@h1"}
     assert {s.owner for s in src.latest.all()} == {"ctl1-a"}
     assert src.status()["partition"] == {"mode": "partitioned", "members": 2}
+    assert made[0].started and made[0].stopped  # left the group at shutdown
 
 
 async def test_the_url_may_come_from_the_environment_and_the_member_defaults_to_the_host(
@@ -121,10 +131,40 @@ async def test_a_partition_that_fails_to_start_means_probing_everything_flagged(
     coordination: list[tuple[Any, ...]],
 ) -> None:
     kinds(http="ok", tcp="ok")
-    coord = CoordinationOptions(backend_url="redis://127.0.0.1:1", group="fail")
+    coord = CoordinationOptions(backend_url="redis://127.0.0.1:1", group="fail1000")
     src = make_source(coordination=coord)
     await _run_until_results(src, 3)
     partition = src.status()["partition"]
-    assert partition["mode"] == "everything"
-    assert partition["error"] == "ConnectionError: redis://:***@127.0.0.1:1 refused"
+    assert partition == {
+        "mode": "everything",
+        "error": "ConnectionError: redis://:***@127.0.0.1:1 refused",
+        "retrying": True,
+    }
     assert "s3cret" not in str(src.status())
+
+
+async def test_a_partition_that_starts_on_a_retry_is_used_from_then_on(
+    make_source: Callable[..., ProbesSource],
+    kinds: Callable[..., None],
+    coordination: list[tuple[Any, ...]],
+) -> None:
+    import asyncio
+
+    kinds(http="ok", tcp="ok")
+    coord = CoordinationOptions(backend_url="redis://127.0.0.1:1", group="fail2")
+    src = make_source({"partition_retry": 0.05}, coordination=coord)
+    task = asyncio.create_task(src.run(Collector()))
+    try:
+        await until(
+            "the partition joined", lambda: src.status()["partition"]["mode"] != "everything"
+        )
+        assert src.status()["partition"] == {"mode": "partitioned", "members": 2}
+        not_owned = src.status()["scheduler"]["not_owned"]
+        await until(
+            "runs refused by the partition",
+            lambda: src.status()["scheduler"]["not_owned"] > not_owned,
+        )
+    finally:
+        await src.stop()
+        await asyncio.wait_for(task, 10)
+    assert len(coordination) == 1  # built once, started until it worked
