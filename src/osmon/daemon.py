@@ -86,7 +86,10 @@ class Daemon:
             state_dir=state_dir,
             registry=self.registry,
             latest=LatestState(state_dir / "latest-state.json"),
-            extra={"hostname": cfg.hostname or socket.gethostname()},
+            extra={
+                "hostname": cfg.hostname or socket.gethostname(),
+                "coordination": cfg.coordination,
+            },
         )
         self.spool = Spool(
             state_dir / "spool.db",
@@ -100,6 +103,9 @@ class Daemon:
             for name, c in cfg.enabled_sources().items()
         }
         self.http = HttpServer(self.registry, self.status, self.healthy)
+        for src in self.sources.values():  # a source may serve its own endpoints (/v1/probes)
+            for method, path, handler in getattr(src, "routes", list)():
+                self.http.add_route(method, path, handler)
         self._stop = asyncio.Event()
         self._reloads = 0
         self._reload_error: str | None = None

@@ -52,6 +52,10 @@ DEFAULT_LABELS = (
     "vhost",
     "node",
     "le",
+    "id",
+    "proxy",
+    "server",
+    "state",
 )
 
 
