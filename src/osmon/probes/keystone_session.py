@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ class KeystoneSession:
         self._interface: str = auth.interface
         self._region: str | None = auth.region_name
         self._failed: tuple[float, str] | None = None
+        self._lock = threading.Lock()
 
     def _build(self) -> ksa_session.Session:
         auth = self._auth
@@ -108,8 +110,9 @@ class KeystoneSession:
 
     def _access(self, service_type: str | None) -> Access:
         """Token and endpoint; runs in the pool (network only when a token is due)."""
-        if self._session is None:
-            self._session = self._build()
+        with self._lock:  # two pool threads must not build two sessions (two tokens)
+            if self._session is None:
+                self._session = self._build()
         headers = self._session.get_auth_headers() or {}
         if service_type is None:
             return Access(dict(headers), "")
