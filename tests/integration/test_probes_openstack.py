@@ -382,3 +382,31 @@ async def test_aodh_alarms_stuck_in_insufficient_data(stack: Stack, aodh_client:
     by_state = dict((labels["state"], v) for v, labels in series(stuck, "osmon_probe_aodh_alarms"))
     assert by_state["insufficient data"] >= 1
     assert series(stuck, "osmon_probe_aodh_api_up") == [(1.0, {})]
+
+
+async def test_a_clouds_yaml_entry_authenticates(
+    stack: Stack, nova: Nova, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from osmon.inventory import load_text
+
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text(
+        "clouds:\n  osmon-test:\n"
+        f"    auth: {{auth_url: '{stack.keystone_url}', username: {stack.keystone_admin_user},"
+        f" password: '{stack.keystone_password}', project_name: {stack.keystone_admin_project},"
+        " user_domain_id: default, project_domain_id: default}\n"
+        "    region_name: RegionOne\n    interface: public\n"
+    )
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds))
+    inv = load_text(
+        "cloud: {name: osmon-test}\nauth: {cloud: osmon-test}\n"
+        "hosts:\n  osmon-nova: {address: 127.0.0.1, roles: [compute]}\n"
+        "services:\n  nova-compute: {}\n",
+        "clouds-test.yaml",
+    )
+    context = ProbeContext("osmon-test", auth=inv.auth)
+    try:
+        (result,) = (await run_all(probes(inv).values(), context)).values()
+    finally:
+        await context.close()
+    assert (result.state, result.summary) == (State.OK, f"nova-compute on {nova.host} up")
