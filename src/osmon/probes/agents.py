@@ -136,8 +136,14 @@ async def _agents(ctx: ProbeContext, api: AgentApi, stype: str, timeout: float) 
         return await asyncio.shield(hit[1])
     # bounded on its own: it outlives a probe cancelled by the runner, for the others
     future = asyncio.ensure_future(asyncio.wait_for(_fetch(ctx, api, stype), timeout))
+    future.add_done_callback(_retrieve)  # its waiters may all have been cancelled
     cache[api.name] = (now, future)
     return await asyncio.shield(future)
+
+
+def _retrieve(future: asyncio.Future[list[Agent]]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _usable(future: asyncio.Future[list[Agent]]) -> bool:

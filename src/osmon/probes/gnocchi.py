@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from osmon.checks.state import State
 from osmon.probes.base import Metric, Observation, ProbeContext, ProbeFailed
-from osmon.probes.keystone_session import service_access
+from osmon.probes.keystone_session import keystone_session, service_access
 from osmon.probes.openstack_api import get_json, tls_context
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ async def probe(target: Probe, ctx: ProbeContext) -> Observation:
         ssl_context=tls_context(target.tls_verify, target.ca_file),
         server_name=target.server_name,
         failed=failed,
+        on_refused=keystone_session(ctx).invalidate if ctx.auth is not None else None,
     )
     try:
         measures = _count(body, "storage", "summary", "measures")
