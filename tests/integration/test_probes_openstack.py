@@ -410,3 +410,24 @@ async def test_a_clouds_yaml_entry_authenticates(
     finally:
         await context.close()
     assert (result.state, result.summary) == (State.OK, f"nova-compute on {nova.host} up")
+
+
+async def test_no_endpoint_in_the_catalog_is_unknown(
+    stack: Stack, nova: Nova, password: str
+) -> None:
+    inv = inventory(stack, NOVA_AGENTS)
+    assert inv.auth is not None
+    context = ProbeContext(
+        "osmon-test", auth=inv.auth.model_copy(update={"region_name": "Nowhere"})
+    )
+    try:
+        (result,) = (
+            await run_all([probes(inv)["nova-compute/agent@osmon-nova"]], context)
+        ).values()
+    finally:
+        await context.close()
+    assert (result.state, result.summary) == (
+        State.UNKNOWN,
+        "no public compute endpoint in region Nowhere in the catalog",
+    )
+    assert series(result, "openstack_identity_up") == [(1.0, {})]

@@ -116,9 +116,12 @@ class KeystoneSession:
         headers = self._session.get_auth_headers() or {}
         if service_type is None:
             return Access(dict(headers), "")
-        endpoint = self._session.get_endpoint(
-            service_type=service_type, interface=self._interface, region_name=self._region
-        )
+        try:
+            endpoint = self._session.get_endpoint(
+                service_type=service_type, interface=self._interface, region_name=self._region
+            )
+        except ksa_exc.CatalogException:  # EndpointNotFound: Keystone itself did answer
+            endpoint = None
         if not endpoint:
             where = f" in region {self._region}" if self._region else ""
             raise LookupError(f"no {self._interface} {service_type} endpoint{where} in the catalog")
