@@ -130,8 +130,8 @@ class KeystoneSession:
     async def access(self, service_type: str | None) -> Access:
         """The token header and the catalog endpoint of ``service_type`` (none asked: ``""``).
 
-        Raises ``ProbeFailed`` (UNKNOWN, with the reason and ``openstack_identity_up 0``) when
-        Keystone cannot give a token, or the catalog has no such endpoint.
+        Raises ``ProbeFailed``, UNKNOWN with the reason: Keystone gives no token
+        (``openstack_identity_up 0``), or its catalog has no such endpoint (``… 1``).
         """
         failed = self._failed
         if failed is not None and time.monotonic() - failed[0] < RETRY_AFTER:
