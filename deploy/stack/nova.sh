@@ -5,7 +5,7 @@
 # store) and a Neutron/Cinder stub (nova/openstack_stub.py), all in their own venv under
 # $NOVA_DIR, on MariaDB (databases nova_api, nova_cell0, nova, placement, glance), RabbitMQ
 # vhost $NOVA_VHOST (RPC and notifications: driver messagingv2, format both) and the stack's
-# Keystone. report_interval=2 / service_down_time=6: a stopped nova-compute is "down" in seconds.
+# Keystone. report_interval=2 / service_down_time=10: a stopped nova-compute is "down" in seconds.
 
 NOVA_SRC=$TEMPLATES/nova
 NOVA_DIR=$STACK_DIR/nova
@@ -36,11 +36,16 @@ nova_api_up() { http_up "http://127.0.0.1:$NOVA_PORT/"; }
 openstack_stub_up() { http_up "http://127.0.0.1:$STUB_NEUTRON_PORT/" && tcp_up 127.0.0.1 "$STUB_CINDER_PORT"; }
 nova_sql() { timeout 10 mysql -N -u"$NOVA_DBUSER" -p"$NOVA_DBPASS" -h127.0.0.1 nova -e "$1" 2>/dev/null; }
 
-# An RPC service is up when os-services would say so: a heartbeat within service_down_time.
+# An RPC service runs when it has sent a heartbeat (every 2 s) within the last 30 s, or, with a
+# second argument (UTC 'YYYY-MM-DD HH:MM:SS'), since then: started and reporting.
 nova_rpc_up() {
+  local since="UTC_TIMESTAMP() - INTERVAL 30 SECOND"
+  [[ -z ${2:-} ]] || since="'$2'"
   [[ $(nova_sql "SELECT COUNT(*) FROM services WHERE \`binary\`='$1' AND host='$NOVA_HOST'
-    AND deleted=0 AND last_seen_up >= UTC_TIMESTAMP() - INTERVAL 6 SECOND") == 1 ]]
+    AND deleted=0 AND last_seen_up >= $since") == 1 ]]
 }
+
+nova_rpc_running() { alive "$1" && nova_rpc_up "$1"; }
 
 nova_stamp() {
   { cat "$NOVA_SRC/constraints.txt"; "$PYTHON" -c 'import sys; print(sys.version)'; } |
@@ -175,12 +180,18 @@ ensure_nova() {
     uuid=$(nova_sql "SELECT uuid FROM compute_nodes WHERE host='$NOVA_HOST' AND deleted=0 LIMIT 1") || true
     [[ -z $uuid ]] || printf '%s' "$uuid" >"$NOVA_DIR/state/compute_id"
   fi
-  local name
+  local name t0 started=()
+  t0=$(date -u '+%F %T')
   for name in "${NOVA_RPC[@]}"; do
-    alive "$name" || start_daemon "$name" "$NOVA_VENV/bin/$name" --config-file "$NOVA_DIR/etc/nova/nova.conf"
+    alive "$name" && continue
+    start_daemon "$name" "$NOVA_VENV/bin/$name" --config-file "$NOVA_DIR/etc/nova/nova.conf"
+    started+=("$name")
+  done
+  for name in "${started[@]}"; do # ready: a heartbeat from the new process
+    wait_ready "$name" nova_rpc_up "$name" "$t0"
   done
   for name in "${NOVA_RPC[@]}"; do
-    wait_ready "$name" nova_rpc_up "$name"
+    [[ " ${started[*]} " == *" $name "* ]] || wait_ready "$name" nova_rpc_up "$name"
   done
   nova_gunicorn nova-api "$NOVA_PORT" nova_api_wsgi nova_api_up OS_NOVA_CONFIG_DIR="$NOVA_DIR/etc/nova" \
     "OS_NOVA_CONFIG_FILES=api-paste.ini;nova.conf;nova-api.conf"
@@ -203,7 +214,7 @@ nova_status_lines() {
   line nova-api nova_api_up "http://127.0.0.1:$NOVA_PORT/v2.1 (host $NOVA_HOST, vhost $NOVA_VHOST)"
   local name
   for name in "${NOVA_RPC[@]}"; do
-    line "$name" "nova_rpc_up $name" "heartbeat within 6s (log: $NOVA_DIR/logs/$name.log)"
+    line "$name" "nova_rpc_running $name" "heartbeat within 30s (log: $NOVA_DIR/logs/$name.log)"
   done
 }
 

@@ -1,7 +1,7 @@
 """The OpenStack probe kinds against the local stack's real services.
 
 Agent states come from the real Nova's ``os-services`` (the stack's Nova: fake virt driver,
-report_interval 2 s, service_down_time 6 s) through the real Keystone's token and catalog.
+report_interval 2 s, service_down_time 10 s) through the real Keystone's token and catalog.
 Cinder and Neutron cannot run here: their lists come from the stack's ``openstack-stub``, which
 serves the documented response bodies (Block Storage v3 "List All Cinder Services", Networking
 v2.0 "List all agents"; the files are deploy/stack/nova/stubs/), registered in the real
