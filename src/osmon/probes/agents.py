@@ -8,11 +8,13 @@ context's Keystone token: nova ``GET /os-services`` (microversion 2.53), cinder
 
 Exported as openstack-exporter does, so its alert rules work unchanged:
 ``openstack_{nova,cinder,neutron}_agent_state`` (1 up, 0 down) with its label names and values
-(nova: ``id, hostname, service, adminState, zone, disabledReason``; cinder the same without
-``uuid``, which openstack-exporter fills with a random UUID per scrape unless
+(nova: ``id, hostname, service, adminState, zone, disabledReason``; cinder: the same but
+``id``, and no ``uuid`` either: openstack-exporter fills it with a random UUID per scrape unless
 ``--disable-cinder-agent-uuid``; neutron: ``id, hostname, service, adminState`` = up/down,
 ``availability_zone``), ``openstack_<name>_up`` (1 when the API answered) and
-``openstack_identity_up``. Only the inventory's agents are exported: one series per target.
+``openstack_identity_up``. heat-engine (``GET /services``, which openstack-exporter does not
+read) is exported the same way as ``openstack_heat_agent_state{id,hostname,service,adminState}``.
+Only the inventory's agents are exported: one series per target.
 ``agents_down`` (enabled and down) and ``agents_disabled`` are what thresholds judge
 (catalog defaults: CRITICAL when one is down, WARNING when one is disabled).
 """
@@ -61,6 +63,7 @@ APIS: dict[str, AgentApi] = {
     ),
     "block-storage": AgentApi("cinder", "/os-services", "services"),
     "network": AgentApi("neutron", "/v2.0/agents", "agents"),
+    "orchestration": AgentApi("heat", "/services", "services"),
 }
 APIS["volumev3"] = APIS["volume"] = APIS["block-storage"]
 
@@ -98,6 +101,10 @@ def parse(api: AgentApi, body: Any) -> list[Agent]:
                 "availability_zone": _text(e.get("availability_zone")),
             }
             up = e.get("alive") is True
+        elif api.name == "heat":  # no admin state; "status" is up/down
+            enabled, up = True, e.get("status") == "up"
+            labels = {"id": _text(e.get("id")), "hostname": host, "service": binary}
+            labels["adminState"] = "enabled"
         else:
             enabled = e.get("status") == "enabled"
             labels = {

@@ -117,3 +117,28 @@ def test_neutron_admin_state_is_up_or_down_and_zone_is_availability_zone() -> No
 def test_a_body_that_is_no_service_list_is_refused(body: object) -> None:
     with pytest.raises(ValueError):
         parse(APIS["compute"], body)
+
+
+def test_heat_engines_have_no_admin_state() -> None:
+    body = {
+        "services": [
+            {
+                "id": "0d5c1f7e-8a3b-4c2d-9e6f-1a2b3c4d5e6f",
+                "binary": "heat-engine",
+                "host": "ctl1",
+                "hostname": "ctl1.example.org",
+                "engine_id": "b2f8c1a0",
+                "topic": "engine",
+                "status": "down",
+                "report_interval": 60,
+            }
+        ]
+    }
+    (engine,) = parse(APIS["orchestration"], body)
+    assert (engine.up, engine.enabled) == (False, True)
+    assert engine.labels == {
+        "id": "0d5c1f7e-8a3b-4c2d-9e6f-1a2b3c4d5e6f",
+        "hostname": "ctl1",
+        "service": "heat-engine",
+        "adminState": "enabled",
+    }
