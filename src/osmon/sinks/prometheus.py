@@ -37,6 +37,11 @@ DEFAULT_LABELS = (
     "interface",
     "check",
     "adminState",
+    # openstack-exporter's other agent-state labels, and Aodh alarm states (all bounded)
+    "id",
+    "disabledReason",
+    "availability_zone",
+    "state",
     "agent",
     "exchange",
     "event_type",
