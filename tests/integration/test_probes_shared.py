@@ -56,7 +56,15 @@ def write_config(tmp: Path, name: str, inventory: Path, url: str, group: str) ->
         "sinks": {"archive": {"type": "jsonl", "path": str(tmp / f"{name}.jsonl")}},
         "sources": {"probes": {"type": "probes", "flush_interval": 0.5}},
         "routes": {"sample": ["archive"]},
-        "coordination": {"backend_url": url, "group": group},
+        # timings go through the source to the partition; worst case after a kill -9:
+        # 2 s expiry + 0.5 s poll + one interval to the target's next slot < two intervals
+        "coordination": {
+            "backend_url": url,
+            "group": group,
+            "heartbeat": "500ms",
+            "membership_timeout": "2s",
+            "poll": "500ms",
+        },
     }
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -150,6 +158,7 @@ def test_three_daemons_probe_each_target_once_per_interval_and_absorb_a_kill_9(
         return all(p["mode"] == "sharing" and len(p["members"]) == len(names) for p in parts)
 
     wait_until(lambda: sharing(NAMES), 4 * INTERVAL, "three daemons sharing")
+    assert partition(*daemons["d1"])["membership_timeout"] == 2.0
     start = time.time() + INTERVAL  # runs scheduled under the old ring are done by then
     end = start + 4 * INTERVAL
     time.sleep(end + 1.0 - time.time())  # + the samples' way to the archive

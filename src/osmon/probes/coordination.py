@@ -239,6 +239,8 @@ class ToozPartition:
             "mode": self._mode,
             "safe_mode": self._mode == SAFE,
             "members": sorted(m.decode(errors="replace") for m in self._members),
+            "membership_timeout": self._opts.membership_timeout,
+            "poll": self._opts.poll,
             "ring_changes": self.ring_changes,
             "last_poll_at": self.last_poll_at,
             "last_error": self.last_error,
