@@ -70,9 +70,15 @@ PROBE_METRICS: Final[dict[str, tuple[str, ...]]] = {
     "http": ("response_time",),
     "tcp": ("response_time",),
     "tls": ("days_left",),
-    "rabbitmq": ("response_time",),
-    "galera": ("response_time", "cluster_size"),
-    "memcached": ("response_time",),
+    "rabbitmq": (
+        "response_time",
+        "connections",
+        "queue_messages",
+        "queue_messages_unacked",
+        "queue_consumers",
+    ),
+    "galera": ("response_time", "cluster_size", "flow_control_paused"),
+    "memcached": ("response_time", "evictions", "connections", "hit_ratio", "uptime"),
     "haproxy": ("response_time", "backends_down"),
     "agent": (),
 }
@@ -288,7 +294,7 @@ _ENTRIES: Final[tuple[ServiceType, ...]] = (
         "rabbitmq",
         _CTL,
         port=5672,
-        probes=(ProbeDefault("amqp", "rabbitmq"),),
+        probes=(ProbeDefault("amqp", "rabbitmq", path="/", port=15672),),  # management API
         logs=(LogDefault("/var/log/rabbitmq/rabbit@*.log", "rabbitmq"),),
         processes=("beam.smp",),
     ),
