@@ -12,6 +12,7 @@ Failures are verdicts, never exceptions out of the probe:
 
 from __future__ import annotations
 
+import base64
 import json
 import ssl
 from typing import Any
@@ -72,14 +73,15 @@ async def get(
     accept: tuple[int, ...] = (200,),
 ) -> Response:
     """GET ``url``; statuses outside ``accept`` (and 401/403) become ``ProbeFailed``."""
-    auth = None
+    headers = {}
     if login is not None and login.username is not None:
-        auth = aiohttp.BasicAuth(login.username, login.password or "")
+        pair = f"{login.username}:{login.password or ''}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
     https = url.startswith("https:")
     try:
         async with _session(ctx).get(
             url,
-            auth=auth,
+            headers=headers,
             allow_redirects=False,
             ssl=_ssl(target) if https else True,
             server_hostname=target.server_name if https else None,
