@@ -1,0 +1,212 @@
+"""The galera probe against a real Galera (MariaDB 10.11 + galera-4): the stack's single-node
+cluster, a private single node this module starts, desyncs and stops, and the machine's plain
+MariaDB (3306, read-only status queries)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from osmon.checks.state import State
+from tests.integration.probes.infra import HEAD, Infra, free_port, infra, run_one, series
+
+__all__ = ["infra"]
+
+START_S = 60.0
+
+
+def galera(port: int, credentials: str, hosts: str = "") -> str:
+    placed = f"hosts: [{hosts}], " if hosts else ""
+    return (
+        HEAD
+        + f"infrastructure:\n  galera: {{{placed}endpoint: {{port: {port}}}, "
+        + f"credentials: {credentials}}}\n"
+    )
+
+
+async def test_stack_node_is_synced_primary_ready(infra: Infra) -> None:
+    inventory = galera(infra.galera_port, f"{{option_file: {infra.galera_option_file}}}")
+    result = await run_one(inventory, "galera/galera@local")
+    assert (result.state, result.summary) == (State.OK, "Synced, Primary, cluster size 1, ready ON")
+    assert series(result, "mysql_global_status_wsrep_cluster_size") == 1.0
+    assert series(result, "mysql_global_status_wsrep_ready") == 1.0
+    assert series(result, "mysql_global_status_wsrep_cluster_status") == 1.0
+    assert series(result, "mysql_global_status_wsrep_local_state") == 4.0
+    assert series(result, "mysql_global_status_wsrep_flow_control_paused") is not None
+    assert series(result, "probe_success") == 1.0
+
+
+async def test_password_from_file_and_from_environment(
+    infra: Infra, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = infra.galera_user
+    from_file = f"{{username: {user}, password_file: {infra.galera_password_file}}}"
+    result = await run_one(galera(infra.galera_port, from_file), "galera/galera@local")
+    assert result.state == State.OK, result.summary
+    monkeypatch.setenv("GALERA_PW", infra.galera_password_file.read_text().strip())
+    from_env = f"{{username: {user}, password_env: GALERA_PW}}"
+    result = await run_one(galera(infra.galera_port, from_env), "galera/galera@local")
+    assert result.state == State.OK, result.summary
+
+
+async def test_wrong_password_unknown_and_missing_variable(
+    infra: Infra, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GALERA_PW", "not-the-password")
+    creds = f"{{username: {infra.galera_user}, password_env: GALERA_PW}}"
+    result = await run_one(galera(infra.galera_port, creds), "galera/galera@local")
+    assert result.state == State.UNKNOWN
+    assert result.summary.startswith("login refused: Access denied for user 'osmon'")
+    monkeypatch.delenv("GALERA_PW")
+    result = await run_one(galera(infra.galera_port, creds), "galera/galera@local")
+    assert (result.state, result.summary) == (
+        State.UNKNOWN,
+        "password variable GALERA_PW is not set",
+    )
+
+
+async def test_three_galera_hosts_expected_one_node_seen_is_critical(infra: Infra) -> None:
+    """The inventory places galera on three hosts: the default cluster_size threshold wants
+    3 (WARNING below) and a majority, 2 (CRITICAL below); the lone node has 1."""
+    head = HEAD.replace(
+        "hosts: {local: {address: 127.0.0.1, roles: [controller]}}",
+        "hosts:\n  local: {address: 127.0.0.1}\n  b: {address: 127.0.0.1}\n"
+        "  c: {address: 127.0.0.1}",
+    )
+    creds = f"{{option_file: {infra.galera_option_file}}}"
+    inventory = galera(infra.galera_port, creds, "local, b, c").replace(HEAD, head + "\n")
+    result = await run_one(inventory, "galera/galera@local")
+    assert result.state == State.CRITICAL
+    assert result.summary.endswith("cluster_size 1 outside 2: (CRITICAL)")
+
+
+async def test_plain_mariadb_is_available_not_galera() -> None:
+    """The machine's MariaDB (wsrep off; root without password over TCP on this machine)."""
+    plain = HEAD + (
+        "infrastructure:\n  mariadb:\n    credentials: {username: root}\n"
+        "    probes: {status: {type: galera}}\n"
+    )
+    result = await run_one(plain, "mariadb/status@local")
+    assert result.state == State.OK
+    assert result.summary.startswith("not a Galera node (wsrep off); MariaDB ")
+    assert series(result, "mysql_global_status_wsrep_cluster_size") is None
+    as_galera = HEAD + "infrastructure:\n  galera: {credentials: {username: root}}\n"
+    result = await run_one(as_galera, "galera/galera@local")
+    assert result.state == State.CRITICAL and result.summary.startswith("not a Galera node")
+
+
+@dataclass
+class Node:
+    dir: Path
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    def sql(self, statement: str) -> str:
+        proc = subprocess.run(
+            ["mariadb", "--no-defaults", "-S", str(self.dir / "mysqld.sock"), "-uroot", "-N", "-B"],
+            input=statement,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
+        return proc.stdout.strip()
+
+    def state(self) -> str:
+        try:
+            return self.sql("SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'").split("\t")[-1]
+        except subprocess.SubprocessError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(60)
+
+
+CNF = """\
+[mysqld]
+user=mysql
+datadir={dir}/data
+socket={dir}/mysqld.sock
+pid-file={dir}/mysqld.pid
+log-error={dir}/error.log
+port={port}
+bind-address=127.0.0.1
+skip-name-resolve
+binlog_format=ROW
+default_storage_engine=InnoDB
+innodb_autoinc_lock_mode=2
+innodb_buffer_pool_size=32M
+wsrep_on=ON
+wsrep_provider=/usr/lib/galera/libgalera_smm.so
+wsrep_cluster_name=osmon_test
+wsrep_cluster_address=gcomm://
+wsrep_node_address=127.0.0.1:{gcomm}
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:{gcomm};ist.recv_addr=127.0.0.1:{ist};gcache.size=8M"
+wsrep_sst_receive_address=127.0.0.1:{sst}
+"""
+
+
+@pytest.fixture(scope="module")
+def node() -> Iterator[Node]:
+    """A private single-node Galera cluster (mysqld drops to user mysql: a directory it can
+    reach, under /var/tmp, not pytest's 0700 tmp)."""
+    d = Path(tempfile.mkdtemp(prefix="osmon-galera-", dir="/var/tmp"))
+    d.chmod(0o755)
+    shutil.chown(d, "mysql", "mysql")
+    node = Node(d, free_port())
+    ports = {"gcomm": free_port(), "ist": free_port(), "sst": free_port()}
+    (d / "my.cnf").write_text(CNF.format(dir=d, port=node.port, **ports))
+    subprocess.run(
+        ["mariadb-install-db", "--no-defaults", "--user=mysql", f"--datadir={d}/data",
+         "--skip-test-db", "--auth-root-authentication-method=socket"],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    node.proc = subprocess.Popen(
+        ["/usr/sbin/mariadbd", f"--defaults-file={d}/my.cnf", "--wsrep-new-cluster"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + START_S
+        while node.state() != "Synced":
+            assert node.proc.poll() is None, (d / "error.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "private Galera node not Synced"
+            time.sleep(0.3)
+        node.sql("CREATE USER 'osmon'@'127.0.0.1' IDENTIFIED BY 'pw'")
+        yield node
+    finally:
+        node.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+async def test_private_node_desynced_is_warning_then_stopped_is_refused(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NODE_PW", "pw")
+    inventory = galera(node.port, "{username: osmon, password_env: NODE_PW}")
+    result = await run_one(inventory, "galera/galera@local")
+    assert (result.state, result.summary) == (State.OK, "Synced, Primary, cluster size 1, ready ON")
+
+    node.sql("SET GLOBAL wsrep_desync = ON")
+    result = await run_one(inventory, "galera/galera@local")
+    assert result.state == State.WARNING
+    assert result.summary == "node is Donor/Desynced, Primary, cluster size 1"
+    assert series(result, "mysql_global_status_wsrep_local_state") == 2.0
+    node.sql("SET GLOBAL wsrep_desync = OFF")
+
+    node.stop()
+    result = await run_one(inventory, "galera/galera@local")
+    assert (result.state, result.summary) == (State.CRITICAL, "connection refused")
+    assert series(result, "probe_success") == 0.0
+    assert os.path.exists(node.dir / "error.log")
