@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from osmon.checks.state import State
-from tests.integration.probes.infra import HEAD, Infra, free_port, infra, run_one, series
+from tests.integration.probes.galera_nodes import Node, new_dir
+from tests.integration.probes.infra import HEAD, Infra, infra, run_one, series
 
 __all__ = ["infra"]
-
-START_S = 60.0
 
 
 def galera(port: int, credentials: str, hosts: str = "") -> str:
@@ -103,86 +97,16 @@ async def test_plain_mariadb_is_available_not_galera() -> None:
     assert result.state == State.CRITICAL and result.summary.startswith("not a Galera node")
 
 
-@dataclass
-class Node:
-    dir: Path
-    port: int
-    proc: subprocess.Popen[bytes] | None = None
-
-    def sql(self, statement: str) -> str:
-        proc = subprocess.run(
-            ["mariadb", "--no-defaults", "-S", str(self.dir / "mysqld.sock"), "-uroot", "-N", "-B"],
-            input=statement,
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        )
-        return proc.stdout.strip()
-
-    def state(self) -> str:
-        try:
-            return self.sql("SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'").split("\t")[-1]
-        except subprocess.SubprocessError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(60)
-
-
-CNF = """\
-[mysqld]
-user=mysql
-datadir={dir}/data
-socket={dir}/mysqld.sock
-pid-file={dir}/mysqld.pid
-log-error={dir}/error.log
-port={port}
-bind-address=127.0.0.1
-skip-name-resolve
-binlog_format=ROW
-default_storage_engine=InnoDB
-innodb_autoinc_lock_mode=2
-innodb_buffer_pool_size=32M
-wsrep_on=ON
-wsrep_provider=/usr/lib/galera/libgalera_smm.so
-wsrep_cluster_name=osmon_test
-wsrep_cluster_address=gcomm://
-wsrep_node_address=127.0.0.1:{gcomm}
-wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:{gcomm};ist.recv_addr=127.0.0.1:{ist};gcache.size=8M"
-wsrep_sst_receive_address=127.0.0.1:{sst}
-"""
-
-
 @pytest.fixture(scope="module")
 def node() -> Iterator[Node]:
-    """A private single-node Galera cluster (mysqld drops to user mysql: a directory it can
-    reach, under /var/tmp, not pytest's 0700 tmp)."""
-    d = Path(tempfile.mkdtemp(prefix="osmon-galera-", dir="/var/tmp"))
-    d.chmod(0o755)
-    shutil.chown(d, "mysql", "mysql")
-    node = Node(d, free_port())
-    ports = {"gcomm": free_port(), "ist": free_port(), "sst": free_port()}
-    (d / "my.cnf").write_text(CNF.format(dir=d, port=node.port, **ports))
-    subprocess.run(
-        ["mariadb-install-db", "--no-defaults", "--user=mysql", f"--datadir={d}/data",
-         "--skip-test-db", "--auth-root-authentication-method=socket"],
-        capture_output=True, timeout=120, check=True,
-    )  # fmt: skip
-    node.proc = subprocess.Popen(
-        ["/usr/sbin/mariadbd", f"--defaults-file={d}/my.cnf", "--wsrep-new-cluster"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    """A private single-node Galera cluster."""
+    d = new_dir("osmon-galera-")
+    node = Node("single", d)
+    node.configure(peers="")
+    node.install()
+    node.start("--wsrep-new-cluster")
     try:
-        deadline = time.monotonic() + START_S
-        while node.state() != "Synced":
-            assert node.proc.poll() is None, (d / "error.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "private Galera node not Synced"
-            time.sleep(0.3)
+        node.wait_synced()
         node.sql("CREATE USER 'osmon'@'127.0.0.1' IDENTIFIED BY 'pw'")
         yield node
     finally:
