@@ -43,4 +43,7 @@ def login(target: Probe) -> Login | None:
                 State.UNKNOWN, f"cannot read password file {creds.password_file}: {reason}"
             ) from None
         password = text.splitlines()[0] if text else ""
+    if creds.option_file is not None and not os.access(creds.option_file, os.R_OK):
+        # PyMySQL would skip it silently and log in as nobody
+        raise ProbeFailed(State.UNKNOWN, f"cannot read option file {creds.option_file}")
     return Login(creds.username, password, creds.option_file)

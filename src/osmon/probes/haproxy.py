@@ -77,7 +77,10 @@ def parse_csv(text: str) -> list[dict[str, str]]:
         shown = text[:60].strip()
         raise ProbeFailed(State.CRITICAL, f"not HAProxy CSV stats: {shown!r}")
     lines = [line for line in text[2:].splitlines() if line]
-    return list(csv.DictReader(lines))
+    # short rows give None for the missing fields: read them as empty
+    return [
+        {k: v or "" for k, v in row.items() if isinstance(k, str)} for row in csv.DictReader(lines)
+    ]
 
 
 def server_state(status: str) -> str:
@@ -93,8 +96,7 @@ def server_state(status: str) -> str:
 def _kind(row: dict[str, str]) -> str:
     if row.get("type"):
         return row["type"]
-    name = row.get("svname", "")
-    return {"FRONTEND": "0", "BACKEND": _BACKEND}.get(name, _SERVER)
+    return {"FRONTEND": "0", "BACKEND": _BACKEND}.get(row.get("svname") or "", _SERVER)
 
 
 def _observation(rows: list[dict[str, str]], elapsed: float) -> Observation:

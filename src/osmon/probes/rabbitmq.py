@@ -67,7 +67,7 @@ async def probe(target: Probe, ctx: ProbeContext) -> Observation:
     metrics = [Metric("response_time", elapsed, "s", series="osmon_probe_response_time_seconds")]
     critical: list[str] = []
     unknown: list[str] = []
-    connections = _dict(overview).get("object_totals", {}).get("connections")
+    connections = _dict(_dict(overview).get("object_totals")).get("connections")
     if isinstance(connections, int | float):
         metrics.append(Metric("connections", float(connections), series="rabbitmq_connections"))
     node_metrics, node_problems = _nodes(nodes, live)

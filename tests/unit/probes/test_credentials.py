@@ -68,7 +68,10 @@ def test_from_file_first_line(tmp_path: Path) -> None:
     )
 
 
-def test_option_file_is_passed_on() -> None:
-    assert login(with_login(username=None, option_file="/etc/x.cnf")) == Login(
-        None, None, "/etc/x.cnf"
-    )
+def test_option_file_is_passed_on_when_readable(tmp_path: Path) -> None:
+    cnf = tmp_path / "x.cnf"
+    cnf.write_text("[client]\nuser=u\n")
+    assert login(with_login(username=None, option_file=str(cnf))) == Login(None, None, str(cnf))
+    with pytest.raises(ProbeFailed) as info:
+        login(with_login(username=None, option_file=str(tmp_path / "none.cnf")))
+    assert info.value.summary == f"cannot read option file {tmp_path}/none.cnf"

@@ -69,3 +69,8 @@ def test_not_csv() -> None:
         parse_csv("<html>stats</html>")
     assert info.value.state == State.CRITICAL
     assert info.value.summary == "not HAProxy CSV stats: '<html>stats</html>'"
+
+
+def test_short_rows_read_as_empty_fields() -> None:
+    obs = _observation(parse_csv("# pxname,svname,status,type,act\nbe,a\nbe,BACKEND,UP,1,x\n"), 0.0)
+    assert obs.state == State.CRITICAL and obs.summary == "backend be: no server UP (a )"
