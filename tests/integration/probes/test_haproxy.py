@@ -58,6 +58,7 @@ class Private:
     dir: Path
     stats_port: int
     auth_port: int
+    tls_port: int
     backends: dict[str, subprocess.Popen[bytes]]
     haproxy: subprocess.Popen[bytes]
 
@@ -89,6 +90,10 @@ listen stats
     bind 127.0.0.1:{stats}
     stats enable
     stats uri /
+listen stats_tls
+    bind 127.0.0.1:{tls} ssl crt {dir}/stats.pem
+    stats enable
+    stats uri /
 listen stats_auth
     bind 127.0.0.1:{auth}
     stats enable
@@ -118,8 +123,15 @@ def _http_server(port: int, root: Path) -> subprocess.Popen[bytes]:
 @pytest.fixture(scope="module")
 def private(tmp_path_factory: pytest.TempPathFactory, infra: Infra) -> Iterator[Private]:
     d = tmp_path_factory.mktemp("haproxy")
-    ports = {"stats": free_port(), "auth": free_port(), "a": free_port(), "b": free_port()}
+    ports = {name: free_port() for name in ("stats", "auth", "tls", "a", "b")}
     (d / "haproxy.cfg").write_text(CONFIG.format(dir=d, **ports))
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=stats.osmon.test", "-addext", "subjectAltName=DNS:stats.osmon.test",
+         "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
+        capture_output=True, timeout=60, check=True,
+    )  # fmt: skip
+    (d / "stats.pem").write_text((d / "cert.pem").read_text() + (d / "key.pem").read_text())
     backends = {name: _http_server(ports[name], d) for name in ("a", "b")}
     log = (d / "haproxy.log").open("wb")
     haproxy = subprocess.Popen(
@@ -129,7 +141,7 @@ def private(tmp_path_factory: pytest.TempPathFactory, infra: Infra) -> Iterator[
         start_new_session=True,
     )
     try:
-        yield Private(d, ports["stats"], ports["auth"], backends, haproxy)
+        yield Private(d, ports["stats"], ports["auth"], ports["tls"], backends, haproxy)
     finally:
         for proc in (haproxy, *backends.values()):
             proc.terminate()
@@ -194,3 +206,31 @@ async def test_not_stats_refused_and_no_socket(private: Private, tmp_path: Path)
     assert (refused.state, refused.summary) == (State.CRITICAL, "connection refused")
     gone = await run_one(stack_inventory(f"unix://{tmp_path}/none.sock"), "haproxy/stats")
     assert (gone.state, gone.summary) == (State.CRITICAL, f"no socket at {tmp_path}/none.sock")
+
+
+async def test_stats_over_tls(private: Private) -> None:
+    """A self-signed certificate for stats.osmon.test, probed by IP address."""
+    url = f"https://127.0.0.1:{private.tls_port}/;csv"
+
+    def with_tls(tls: str) -> str:
+        return HEAD + f"infrastructure:\n  haproxy:\n    probes: {{stats: {{url: '{url}'{tls}}}}}\n"
+
+    untrusted = await run_one(with_tls(""), "haproxy/stats")
+    assert untrusted.state == State.CRITICAL
+    assert untrusted.summary == "TLS certificate invalid: self-signed certificate"
+    ca = f", tls: {{ca_file: {private.dir}/cert.pem"
+    wrong_name = await run_one(with_tls(ca + "}"), "haproxy/stats")
+    assert wrong_name.state == State.CRITICAL
+    assert wrong_name.summary == (
+        "TLS certificate invalid: IP address mismatch, certificate is not valid for '127.0.0.1'."
+    )
+    trusted = await run_one(with_tls(ca + ", server_name: stats.osmon.test}"), "haproxy/stats")
+    assert series(trusted, "haproxy_server_status", proxy="be_two", server="b", state="UP") in (
+        0,
+        1,
+    )
+    unverified = await run_one(with_tls(", tls: {verify: false}"), "haproxy/stats")
+    assert series(unverified, "haproxy_server_status", proxy="be_two", server="b", state="UP") in (
+        0,
+        1,
+    )
