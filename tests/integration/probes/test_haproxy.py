@@ -59,6 +59,7 @@ class Private:
     stats_port: int
     auth_port: int
     tls_port: int
+    frontend_port: int
     backends: dict[str, subprocess.Popen[bytes]]
     haproxy: subprocess.Popen[bytes]
 
@@ -99,6 +100,11 @@ listen stats_auth
     stats enable
     stats uri /
     stats auth osmon:s3cret
+frontend fe_one
+    bind 127.0.0.1:{fe}
+    default_backend be_one
+backend be_nocheck
+    server n 127.0.0.1:{b}
 backend be_one
     option httpchk GET /
     default-server inter 200ms fall 2 rise 1
@@ -123,7 +129,7 @@ def _http_server(port: int, root: Path) -> subprocess.Popen[bytes]:
 @pytest.fixture(scope="module")
 def private(tmp_path_factory: pytest.TempPathFactory, infra: Infra) -> Iterator[Private]:
     d = tmp_path_factory.mktemp("haproxy")
-    ports = {name: free_port() for name in ("stats", "auth", "tls", "a", "b")}
+    ports = {name: free_port() for name in ("stats", "auth", "tls", "fe", "a", "b")}
     (d / "haproxy.cfg").write_text(CONFIG.format(dir=d, **ports))
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -141,7 +147,9 @@ def private(tmp_path_factory: pytest.TempPathFactory, infra: Infra) -> Iterator[
         start_new_session=True,
     )
     try:
-        yield Private(d, ports["stats"], ports["auth"], ports["tls"], backends, haproxy)
+        yield Private(
+            d, ports["stats"], ports["auth"], ports["tls"], ports["fe"], backends, haproxy
+        )
     finally:
         for proc in (haproxy, *backends.values()):
             proc.terminate()
@@ -163,7 +171,9 @@ async def test_private_all_up_then_a_killed_server_empties_a_backend(private: Pr
     inventory = stack_inventory(private.url)
     result = await _until(inventory, "haproxy/stats", State.OK)
     assert result.state == State.OK, result.summary
-    assert result.summary == "2 backends, 3 servers"  # the stats listeners have no server
+    # the stats listeners have no server; n has no health check (HAProxy's exporter: UP)
+    assert result.summary == "3 backends, 4 servers, no check: be_nocheck/n"
+    assert series(result, "haproxy_server_status", proxy="be_nocheck", state="UP") == 1.0
     assert series(result, "osmon_probe_haproxy_backends_down") == 0.0
 
     private.backends["a"].kill()
@@ -176,6 +186,10 @@ async def test_private_all_up_then_a_killed_server_empties_a_backend(private: Pr
     assert series(result, "haproxy_server_status", proxy="be_two", server="b", state="UP") == 1
     assert series(result, "osmon_probe_haproxy_backends_down") == 2.0
     assert series(result, "haproxy_backend_active_servers", proxy="be_one") == 0.0
+    # the frontend of the emptied backend answers 503: not a stats page
+    url = f"http://127.0.0.1:{private.frontend_port}/;csv"
+    failed = await run_one(stack_inventory(url), "haproxy/stats")
+    assert (failed.state, failed.summary) == (State.CRITICAL, f"HTTP 503 from {url}")
 
     private.socket_command("disable server be_two/b")  # MAINT: be_two has no server UP either
     result = await run_one(inventory, "haproxy/stats")
