@@ -21,8 +21,9 @@ Verdicts: ``wsrep_ready`` OFF or a non-Primary component → CRITICAL; local sta
 Donor/Desynced or Joined (the node serves, or catches up by itself) → WARNING, anything else
 (Joining, Initialized …) → CRITICAL. A server without wsrep (``wsrep_on`` OFF or absent) is
 plain MariaDB: OK ``not a Galera node`` for a ``mariadb`` service, CRITICAL for a ``galera``
-one (the inventory says it should replicate). Refused, reset and unreachable are CRITICAL; a
-refused login is UNKNOWN (osmon's credentials are wrong, not the server).
+one (the inventory says it should replicate). Refused, reset, unreachable and a peer that does
+not speak the MySQL protocol are CRITICAL; a refused login is UNKNOWN (osmon's credentials are
+wrong, not the server).
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ def _failed(exc: pymysql.err.MySQLError, where: str) -> ProbeFailed:
         return ProbeFailed(State.CRITICAL, f"cannot connect to {where}: {message}")
     if code in _ACCESS_DENIED:
         return ProbeFailed(State.UNKNOWN, f"login refused: {message}")
+    if code == 0:  # no server error number: the peer does not speak the MySQL protocol
+        return ProbeFailed(State.CRITICAL, f"not a MySQL/MariaDB server at {where}: {message}")
     if code in _LOST:
         return ProbeFailed(State.CRITICAL, f"connection lost: {message}")
     return ProbeFailed(State.CRITICAL, f"MySQL error {code}: {message}")

@@ -4,6 +4,7 @@ MariaDB (3306, read-only status queries)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import Iterator
@@ -134,3 +135,31 @@ async def test_private_node_desynced_is_warning_then_stopped_is_refused(
     assert (result.state, result.summary) == (State.CRITICAL, "connection refused")
     assert series(result, "probe_success") == 0.0
     assert os.path.exists(node.dir / "error.log")
+
+
+async def test_silent_and_garbage_servers() -> None:
+    """A server that accepts and never speaks, and one that talks HTTP: the probe's own
+    timeouts end the worker thread; neither is an exception out of the probe."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    async def http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        writer.close()
+
+    servers = [await asyncio.start_server(h, "127.0.0.1", 0) for h in (silent, http)]
+    try:
+        quiet, talker = (s.sockets[0].getsockname()[1] for s in servers)
+        text = galera(quiet, "{username: osmon}").replace("timeout: 5s", "timeout: 1s")
+        result = await run_one(text, "galera/galera@local")
+        assert (result.state, result.summary) == (State.CRITICAL, "timed out after 1s")
+        result = await run_one(galera(talker, "{username: osmon}"), "galera/galera@local")
+        assert result.state == State.CRITICAL
+        assert result.summary.startswith(
+            f"not a MySQL/MariaDB server at 127.0.0.1:{talker}: Packet sequence number wrong"
+        ), result.summary
+    finally:
+        for s in servers:
+            s.close()
