@@ -208,3 +208,48 @@ async def test_memory_and_disk_alarms_are_critical(node: tuple[RabbitNode, int])
     assert result.state == State.CRITICAL
     assert result.summary == f"disk alarm on {rabbit.node}"
     assert series(result, "rabbitmq_alarms_free_disk_space_watermark", node=rabbit.node) == 1.0
+
+
+async def test_broken_management_apis() -> None:
+    """Local servers in place of the management API: garbage JSON, a 5xx, a dropped request."""
+
+    def answering(status: bytes, body: bytes) -> Any:
+        async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            head = b"HTTP/1.1 %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+            writer.write(head % (status, len(body)) + body)
+            await writer.drain()
+            writer.close()
+
+        return handler
+
+    async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+    handlers = {
+        "garbage": answering(b"200 OK", b"<html>not json</html>"),
+        "error": answering(b"503 Service Unavailable", b""),
+        "drop": drop,
+    }
+    servers = {k: await asyncio.start_server(h, "127.0.0.1", 0) for k, h in handlers.items()}
+    port = {k: s.sockets[0].getsockname()[1] for k, s in servers.items()}
+    try:
+        result = await run_one(inventory(port["garbage"], None), ID)
+        assert result.state == State.CRITICAL
+        assert result.summary == (
+            f"garbage JSON from http://127.0.0.1:{port['garbage']}/api/overview: "
+            "Expecting value: line 1 column 1 (char 0)"
+        )
+        result = await run_one(inventory(port["error"], None), ID)
+        overview = f"http://127.0.0.1:{port['error']}/api/overview"
+        assert (result.state, result.summary) == (State.CRITICAL, f"HTTP 503 from {overview}")
+        result = await run_one(inventory(port["drop"], None), ID)
+        overview = f"http://127.0.0.1:{port['drop']}/api/overview"
+        assert (result.state, result.summary) == (
+            State.CRITICAL,
+            f"connection closed by {overview} before a response",
+        )
+    finally:
+        for s in servers.values():
+            s.close()
