@@ -104,6 +104,9 @@ def _service(inv: Inventory, section: str, name: str, service: Service) -> Itera
         spec_port = probe.spec.port if probe.spec is not None else None
         default_port = probe.default.port if probe.default is not None else None
         port = spec_port or default_port or service.endpoint.port or entry.port
+        if probe.spec is not None and probe.spec.queues is not None and probe.type != "rabbitmq":
+            path = (*base, "probes", probe.name, "queues")
+            yield path, f"'queues' applies to rabbitmq probes, not to '{probe.type}'"
         if probe.per_host and port is None and probe.type not in _URL_LESS_OK:
             yield (
                 (*base, "probes", probe.name),

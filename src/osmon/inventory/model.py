@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from osmon.checks import range as nagios_range
 from osmon.inventory.catalog import LogFormat, ProbeType
+from osmon.inventory.infra import Credentials, EnvVarName, QueueSelection
 
 __all__ = [
     "TLS",
@@ -37,7 +38,6 @@ __all__ = [
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 _METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-_ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HOSTNAME = re.compile(
     r"(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
@@ -58,12 +58,6 @@ def _name(value: str) -> str:
 def _metric(value: str) -> str:
     if not _METRIC.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
-    return value
-
-
-def _env_var(value: str) -> str:
-    if not _ENV_VAR.fullmatch(value):
-        raise ValueError(f"{value!r} is not an environment variable name")
     return value
 
 
@@ -200,7 +194,7 @@ class Auth(_Model):
     user_domain_name: str = Field("Default", description="Domain of the user.")
     project_name: str | None = Field(None, description="Project to scope the token to.")
     project_domain_name: str = Field("Default", description="Domain of the project.")
-    password_env: Annotated[str, AfterValidator(_env_var)] | None = Field(
+    password_env: EnvVarName | None = Field(
         None, description="Name of the environment variable holding the password."
     )
     interface: Literal["public", "internal", "admin"] = Field(
@@ -278,6 +272,7 @@ class Probe(_Model):
         None, description="HTTP statuses that mean healthy."
     )
     tls: TLS = Field(default_factory=TLS, description="TLS settings for this probe.")
+    queues: QueueSelection | None = Field(None, description="RabbitMQ: the queues to report on.")
     thresholds: Thresholds = Field(
         default_factory=dict, description="Nagios ranges for this probe's metrics."
     )
@@ -369,6 +364,7 @@ class Service(_Model):
     contacts: tuple[Name, ...] | None = Field(
         None, description="Contacts to notify (default: defaults.contacts)."
     )
+    credentials: Credentials | None = Field(None, description="Login for its probes.")
 
 
 class Defaults(_Model):
