@@ -7,7 +7,8 @@ Each daemon archives its probe samples to its own JSON Lines file; a run of a ta
 ``probe_success`` sample (timestamp = when the run started). "Exactly once per interval" is read
 from the runs, not from fixed windows: for every target, consecutive runs (from any daemon) are
 at least half an interval apart (no duplicate) and at most one and a half apart (no gap), and
-one daemon runs it. The targets are TCP probes of the stack's Redis.
+one daemon runs it. The targets are TCP probes of the stack's Redis (in a build without the tcp
+kind they are UNKNOWN "no probe for type tcp": runs all the same, which is what is counted).
 """
 
 from __future__ import annotations
