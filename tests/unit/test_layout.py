@@ -127,7 +127,11 @@ def _violations(prefix: str, allowed: tuple[str, ...], anywhere: bool = True) ->
         ("osmon.retry", ()),
         ("osmon.yamldoc", ()),
         ("osmon.redact", ()),
-        ("osmon.inventory", ("osmon.inventory", "osmon.checks", "osmon.yamldoc")),
+        ("osmon.archive_policies", ()),
+        (
+            "osmon.inventory",
+            ("osmon.inventory", "osmon.checks", "osmon.yamldoc", "osmon.archive_policies"),
+        ),
         (
             "osmon.generate",
             (

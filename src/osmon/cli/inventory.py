@@ -86,9 +86,17 @@ def _tables(exp: Expansion, console: Console) -> None:
         logs.add_row(s.id, s.format, "yes" if s.multiline else "no", s.service_name)
     alarms = _table("Alarms", "name", "metric", "condition", "for", "severity", "contacts")
     for a in exp.alarms:
-        condition = f"{a.aggregation} {a.comparison} {a.threshold:g}"
+        if a.threshold is not None:
+            condition = f"{a.aggregation} {a.comparison} {a.threshold:g}"
+        else:
+            condition = f"{a.type}: {a.event_type or a.expr or json.dumps(a.composite)}"
         alarms.add_row(
-            a.name, a.metric, condition, f"{a.for_seconds:g}s", a.severity, ",".join(a.contacts)
+            a.name,
+            a.metric or "",
+            condition,
+            f"{a.for_seconds:g}s",
+            a.severity,
+            ",".join(a.contacts),
         )
     nagios = _table("Nagios services", "host", "service", "check", "mode", "contact groups")
     for n in exp.nagios_services:

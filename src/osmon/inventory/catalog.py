@@ -98,7 +98,7 @@ DEFAULT_THRESHOLDS: Final[dict[str, tuple[str | None, str | None]]] = {
 }
 
 #: The gauge every probe exports (1 up, 0 down); the default "down" alarms watch it.
-PROBE_UP_METRIC: Final = "osmon_probe_up"
+PROBE_UP_METRIC: Final = "probe_success"
 
 
 @dataclass(frozen=True, slots=True)

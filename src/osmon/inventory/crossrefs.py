@@ -9,7 +9,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Hashable, Iterable, Iterator
 
+from osmon.inventory.alarm import GNOCCHI_TYPES
 from osmon.inventory.catalog import ALIASES, CATALOG
+from osmon.inventory.default_alarms import default_alarms
 from osmon.inventory.model import Alarm, Inventory, Service
 from osmon.inventory.resolve import (
     RESERVED_PROBE_NAMES,
@@ -149,6 +151,38 @@ def _alarm_names(inv: Inventory, line_of: LineOf) -> Iterator[Finding]:
             seen[alarm.name] = path
 
 
+def _composites(inv: Inventory) -> Iterator[Finding]:
+    """A composite names alarms of the inventory (defaults included) that Aodh evaluates on
+    Gnocchi measures: Aodh's composite rule is a tree of such rules."""
+    types: dict[str, str] = {}
+    own: list[tuple[KeyPath, Alarm]] = [(("alarms", i), a) for i, a in enumerate(inv.alarms)]
+    for section in ("services", "infrastructure"):
+        for name, service in getattr(inv, section).items():
+            own += [((section, name, "alarms", i), a) for i, a in enumerate(service.alarms)]
+            entry = service_type(name, service)
+            if entry is None or not inv.defaults.default_alarms:
+                continue
+            probes = [(p.name, p.type) for p in probes_for(inv, service, entry)]
+            for spec in default_alarms(name, entry, probes):
+                types[spec["name"]] = spec.get("type", "threshold")
+    types.update({alarm.name: alarm.type for _path, alarm in own})
+    for path, alarm in own:
+        for ref in alarm.composite_names():
+            if ref not in types:
+                yield (
+                    (*path, "composite"),
+                    f"composite refers to undefined alarm '{ref}'{did_you_mean(ref, types)}",
+                )
+            elif ref == alarm.name:
+                yield (*path, "composite"), f"composite alarm '{ref}' refers to itself"
+            elif types[ref] not in GNOCCHI_TYPES:
+                yield (
+                    (*path, "composite"),
+                    f"composite refers to '{ref}', a {types[ref]} alarm: only threshold and "
+                    "gnocchi_* alarms can be combined",
+                )
+
+
 def check(inv: Inventory, line_of: LineOf) -> list[Finding]:
     """Every cross-reference problem of a schema-valid inventory."""
     findings: list[Finding] = []
@@ -165,4 +199,5 @@ def check(inv: Inventory, line_of: LineOf) -> list[Finding]:
         for name, service in getattr(inv, section).items():
             findings.extend(_service(inv, section, name, service))
     findings.extend(_alarm_names(inv, line_of))
+    findings.extend(_composites(inv))
     return findings

@@ -7,20 +7,22 @@ objects with the same ids, in the same order.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from ipaddress import ip_address
+from typing import Any
 from urllib.parse import urlsplit
 
 from osmon.inventory import expansion as ex
+from osmon.inventory.alarm import CompositeRule
 from osmon.inventory.catalog import (
     DEFAULT_MULTILINE,
     DEFAULT_THRESHOLDS,
     PROBE_METRICS,
-    PROBE_UP_METRIC,
     LogDefault,
     ServiceType,
 )
 from osmon.inventory.crossrefs import check
+from osmon.inventory.default_alarms import default_alarms, probe_query
 from osmon.inventory.infra import QueueSelection
 from osmon.inventory.model import Alarm, Inventory, LogFile, Service, Threshold
 from osmon.inventory.problems import InventoryError, Problem
@@ -176,11 +178,25 @@ def _logs(svc: _Service) -> Iterator[ex.LogSource]:
 
 
 def _alarm(
-    alarm: Alarm, service: str | None, contacts: tuple[str, ...], description: str
+    alarm: Alarm,
+    service: str | None,
+    contacts: tuple[str, ...],
+    description: str,
+    query: Mapping[str, Any] | None = None,
 ) -> ex.Alarm:
     labels = {"service": service} if service is not None else {}
     labels.update(alarm.labels)
     periods = alarm.evaluation_periods or max(1, math.ceil(alarm.for_ / alarm.granularity))
+    if alarm.type == "prometheus":
+        backends: tuple[str, ...] = ("prometheus",)
+    elif alarm.type == "threshold":
+        backends = ("aodh", "prometheus")
+    else:
+        backends = ("aodh",)
+    resource_query: Mapping[str, Any] | None = alarm.resource_query
+    if resource_query is None and alarm.type == "threshold":
+        resource_query = query
+    composite = alarm.composite
     return ex.Alarm(
         id=alarm.name,
         name=alarm.name,
@@ -198,25 +214,39 @@ def _alarm(
         description=alarm.description or description,
         contacts=alarm.contacts if alarm.contacts is not None else contacts,
         enabled=alarm.enabled,
+        type=alarm.type,
+        backends=backends,
+        resource_type=alarm.resource_type or "generic",
+        resource_id=alarm.resource_id,
+        resource_query=resource_query,
+        metrics=alarm.metrics or (),
+        event_type=alarm.event_type,
+        traits=dict(alarm.traits),
+        composite=None if composite is None else _composite(composite),
+        expr=alarm.expr,
+        repeat_actions=alarm.repeat_actions,
+        time_constraints=tuple(t.model_dump(exclude_none=True) for t in alarm.time_constraints),
     )
+
+
+def _composite(rule: CompositeRule) -> Any:
+    """A composite rule as plain data: a name, or ``{"and"|"or": [members]}``."""
+    if isinstance(rule, str):
+        return rule
+    return {rule.operator: [_composite(member) for member in rule.members]}
 
 
 def _alarms(svc: _Service) -> Iterator[ex.Alarm]:
     own = {alarm.name for alarm in svc.spec.alarms}
-    down = f"{svc.name}-down"
-    if svc.inv.defaults.default_alarms and svc.probes and down not in own:
-        default = Alarm.model_validate(
-            {
-                "name": down,
-                "metric": PROBE_UP_METRIC,
-                "comparison": "lt",
-                "threshold": 1,
-                "severity": "critical",
-            }
-        )
-        yield _alarm(default, svc.name, svc.contacts, f"{svc.name}: a probe has been failing")
+    probes = [(probe.name, probe.type) for probe in svc.probes]
+    if svc.inv.defaults.default_alarms:
+        for spec in default_alarms(svc.name, svc.entry, probes):
+            if spec["name"] not in own:
+                default = Alarm.model_validate(spec)
+                yield _alarm(default, svc.name, svc.contacts, default.description or "")
+    query = probe_query(svc.name)
     for alarm in svc.spec.alarms:
-        yield _alarm(alarm, svc.name, svc.contacts, f"{svc.name}: {alarm.name}")
+        yield _alarm(alarm, svc.name, svc.contacts, f"{svc.name}: {alarm.name}", query)
 
 
 def _contact_groups(inv: Inventory, contacts: tuple[str, ...]) -> tuple[str, ...]:

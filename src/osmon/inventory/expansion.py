@@ -90,14 +90,20 @@ class LogSource:
 
 @dataclass(frozen=True, slots=True)
 class Alarm:
-    """An alarm for Aodh and Prometheus. ``id`` is the (unique) name."""
+    """An alarm for Aodh and/or Prometheus (``backends``). ``id`` is the (unique) name.
+
+    ``type`` is the inventory's (``threshold``, ``gnocchi_*``, ``event``, ``composite``,
+    ``prometheus``); ``metric``/``comparison``/``threshold`` are None for the types without them.
+    A ``threshold``'s Aodh side is a ``gnocchi_aggregation_by_resources_threshold`` over
+    ``resource_type`` resources matching ``resource_query`` (None: every resource).
+    """
 
     id: str
     name: str
     service: str | None
-    metric: str
-    comparison: str
-    threshold: float
+    metric: str | None
+    comparison: str | None
+    threshold: float | None
     severity: str
     aodh_severity: str
     for_seconds: float
@@ -108,6 +114,18 @@ class Alarm:
     description: str
     contacts: tuple[str, ...]
     enabled: bool
+    type: str = "threshold"
+    backends: tuple[str, ...] = ("aodh", "prometheus")
+    resource_type: str = "generic"
+    resource_id: str | None = None
+    resource_query: Mapping[str, Any] | None = None
+    metrics: tuple[str, ...] = ()
+    event_type: str | None = None
+    traits: Mapping[str, str | int | float] = dataclasses.field(default_factory=dict)
+    composite: Mapping[str, Any] | None = None
+    expr: str | None = None
+    repeat_actions: bool = False
+    time_constraints: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import zoneinfo
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from osmon.checks import range as nagios_range
+from osmon.inventory.alarm import Alarm
 from osmon.inventory.catalog import LogFormat, ProbeType
+from osmon.inventory.fields import MetricName, Name, TimeZone
+from osmon.inventory.fields import Seconds as Seconds
 from osmon.inventory.infra import Credentials, EnvVarName, QueueSelection
 
 __all__ = [
@@ -36,29 +38,11 @@ __all__ = [
     "Threshold",
 ]
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
-_METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _HOSTNAME = re.compile(
     r"(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
 )
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
-
-
-def _name(value: str) -> str:
-    if not _NAME.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a valid name (letters, digits, '.', '_', '-'; at most 63 characters)"
-        )
-    return value
-
-
-def _metric(value: str) -> str:
-    if not _METRIC.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
-    return value
 
 
 def _address(value: str) -> str:
@@ -93,14 +77,6 @@ def _absolute(value: str) -> str:
     return value
 
 
-def _timezone(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'UTC')") from None
-    return value
-
-
 def _range(value: object) -> object:
     """Ranges may be written as bare numbers (``warning: 5``); validate them as text."""
     if isinstance(value, bool):
@@ -111,22 +87,7 @@ def _range(value: object) -> object:
     return text
 
 
-def _duration(value: object) -> object:
-    """Seconds as a number, or text with a unit: ``500ms``, ``30s``, ``5m``, ``1h``, ``1d``."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration (e.g. 30, '30s', '5m', '1h')")
-    if isinstance(value, str):
-        match = _DURATION.fullmatch(value.strip())
-        if not match:
-            raise ValueError(f"{value!r} is not a duration (e.g. 30, '30s', '5m', '1h')")
-        return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    return value
-
-
-Name = Annotated[str, AfterValidator(_name)]
-MetricName = Annotated[str, AfterValidator(_metric)]
 NagiosRangeText = Annotated[str, BeforeValidator(_range)]
-Seconds = Annotated[float, BeforeValidator(_duration), Field(gt=0, allow_inf_nan=False)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Status = Annotated[int, Field(ge=100, le=599)]
 Url = Annotated[str, AfterValidator(_url)]
@@ -176,7 +137,7 @@ class Cloud(_Model):
 
     name: Name = Field(description="Cloud name; a label on every metric and the Nagios host name")
     region: str = Field("RegionOne", min_length=1, description="Keystone region name.")
-    log_timezone: Annotated[str, AfterValidator(_timezone)] = Field(
+    log_timezone: TimeZone = Field(
         "UTC",
         description="IANA time zone of timestamps in log files that carry no offset.",
     )
@@ -292,38 +253,6 @@ class LogFile(_Model):
     )
 
 
-class Alarm(_Model):
-    """A condition on a metric; generated as an Aodh alarm and a Prometheus alerting rule."""
-
-    name: Name = Field(description="Unique alarm name across the inventory.")
-    metric: MetricName = Field(description="Metric to watch (Prometheus/Gnocchi name).")
-    comparison: Literal["gt", "ge", "lt", "le", "eq", "ne"] = Field(
-        description="How the aggregated value compares to ``threshold`` to fire."
-    )
-    threshold: float = Field(allow_inf_nan=False, description="Value compared against.")
-    severity: Literal["info", "warning", "critical"] = Field(
-        "warning", description="Severity (Aodh: info→low, warning→moderate, critical→critical)."
-    )
-    for_: Seconds = Field(
-        300.0, alias="for", description="How long the condition must hold before firing."
-    )
-    granularity: Seconds = Field(60.0, description="Aggregation period in seconds (Aodh).")
-    evaluation_periods: int | None = Field(
-        None, ge=1, description="Aodh evaluation periods (default: for / granularity, rounded up)."
-    )
-    aggregation: Literal["mean", "max", "min", "sum", "last", "count"] = Field(
-        "mean", description="Aggregation over each period."
-    )
-    labels: dict[str, str] = Field(
-        default_factory=dict, description="Label matchers selecting the series (Prometheus)."
-    )
-    description: str | None = Field(None, description="Human explanation shown when it fires.")
-    contacts: tuple[Name, ...] | None = Field(
-        None, description="Contacts to notify (default: the service's)."
-    )
-    enabled: bool = Field(True, description="Set false to keep the alarm but disable it.")
-
-
 class Notifications(_Model):
     """oslo.messaging notifications a service emits."""
 
@@ -378,7 +307,7 @@ class Defaults(_Model):
         default_factory=dict, description="Nagios ranges per metric, overriding the catalog's."
     )
     default_alarms: bool = Field(
-        True, description="Generate a '<service>-down' alarm for every probed service."
+        True, description="Generate the catalog's default alarms (see Alarms in the README)."
     )
 
 

@@ -16,6 +16,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+# The archive policies live below the sink: the inventory checks alarm granularities against them.
+from osmon.archive_policies import ARCHIVE_POLICIES as ARCHIVE_POLICIES
+from osmon.archive_policies import DEFAULT_ARCHIVE_POLICY as DEFAULT_ARCHIVE_POLICY
+from osmon.archive_policies import DEFAULT_COUNTER_ARCHIVE_POLICY as DEFAULT_COUNTER_ARCHIVE_POLICY
+
 GENERIC_CREATE_ATTRIBUTES: Final = frozenset({"project_id", "user_id", "started_at", "ended_at"})
 """Generic attributes accepted when a resource is created."""
 
@@ -94,30 +99,3 @@ RESOURCE_TYPES: Final[dict[str, dict[str, dict[str, Any]]]] = {
         "url": _str(),
     },
 }
-
-DEFAULT_ARCHIVE_POLICY: Final = "osmon"
-DEFAULT_COUNTER_ARCHIVE_POLICY: Final = "osmon-rate"
-
-ARCHIVE_POLICIES: Final[list[dict[str, Any]]] = [
-    {
-        "name": DEFAULT_ARCHIVE_POLICY,
-        "back_window": 0,
-        "aggregation_methods": ["mean", "min", "max", "last"],
-        "definition": [
-            {"granularity": "1m", "timespan": "1d"},
-            {"granularity": "5m", "timespan": "30d"},
-            {"granularity": "1h", "timespan": "365d"},
-        ],
-    },
-    {
-        # Cumulative counters (cpu time, bytes sent) are only useful as a rate.
-        "name": DEFAULT_COUNTER_ARCHIVE_POLICY,
-        "back_window": 0,
-        "aggregation_methods": ["mean", "last", "rate:mean"],
-        "definition": [
-            {"granularity": "1m", "timespan": "1d"},
-            {"granularity": "5m", "timespan": "30d"},
-            {"granularity": "1h", "timespan": "365d"},
-        ],
-    },
-]
