@@ -161,7 +161,7 @@ RULES: tuple[DefaultRule, ...] = (
     ),
     DefaultRule(
         "certificate-expiring", "services with a `tls` probe",
-        "`osmon_probe_days_left` min < 14", "Aodh + Prometheus", _certificate,
+        "`osmon_probe_days_left` min < 14 for 5 min (warning)", "Aodh + Prometheus", _certificate,
     ),
 )  # fmt: skip
 

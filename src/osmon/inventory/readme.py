@@ -1,7 +1,8 @@
 """The README's inventory reference, generated from the model so the two cannot drift apart.
 
 ``python -m osmon.inventory.readme`` prints it; ``--write README.md`` replaces the block between
-the ``inventory-reference`` markers (a unit test fails when the README is stale).
+the ``inventory-reference`` markers, and the table of default alarms between the
+``default-alarms`` markers (unit tests fail when the README is stale).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from osmon.inventory import infra, model
+from osmon.inventory import alarm, default_alarms, infra, model
 
 START, END = "<!-- inventory-reference:start -->", "<!-- inventory-reference:end -->"
+ALARMS_START, ALARMS_END = "<!-- default-alarms:start -->", "<!-- default-alarms:end -->"
 
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("top level", model.Inventory),
@@ -33,6 +35,8 @@ SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("`…logs[]`", model.LogFile),
     ("`…notifications`", model.Notifications),
     ("`alarms[]` and `…alarms[]`", model.Alarm),
+    ("`…alarms[].composite` (a node)", alarm.Composite),
+    ("`…alarms[].time_constraints[]`", alarm.TimeConstraint),
     ("`…tls`", model.TLS),
     ("`…credentials`", infra.Credentials),
     ("`…probes.<name>.queues`", infra.QueueSelection),
@@ -58,8 +62,9 @@ infrastructure:
   rabbitmq: {}
   galera: {probes: {galera: {thresholds: {cluster_size: {critical: "3:"}}}}}
 alarms:
-  - {name: api-slow, metric: osmon_probe_duration_seconds, comparison: gt, threshold: 2,
+  - {name: api-slow, metric: probe_duration_seconds, comparison: gt, threshold: 2,
      severity: warning, for: 5m}
+  - {name: build-failed, type: event, event_type: compute.instance.create.error}
 ```"""
 
 
@@ -117,12 +122,12 @@ def render() -> str:
     return "\n".join(parts)
 
 
-def replace_block(text: str, block: str) -> str:
-    head, sep, rest = text.partition(START)
-    _, sep2, tail = rest.partition(END)
+def replace_block(text: str, block: str, start: str = START, end: str = END) -> str:
+    head, sep, rest = text.partition(start)
+    _, sep2, tail = rest.partition(end)
     if not sep or not sep2:
-        raise ValueError(f"markers {START} / {END} not found")
-    return f"{head}{START}\n{block}\n{END}{tail}"
+        raise ValueError(f"markers {start} / {end} not found")
+    return f"{head}{start}\n{block}\n{end}{tail}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     block = render()
     if args.write:
-        args.write.write_text(replace_block(args.write.read_text(), block))
+        text = replace_block(args.write.read_text(), block)
+        table = default_alarms.table()
+        args.write.write_text(replace_block(text, table, ALARMS_START, ALARMS_END))
     else:
         sys.stdout.write(block + "\n")
     return 0
