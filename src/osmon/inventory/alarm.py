@@ -26,6 +26,7 @@ __all__ = [
     "Composite",
     "CompositeRule",
     "TimeConstraint",
+    "article",
 ]
 
 AlarmType: TypeAlias = Literal[
@@ -75,6 +76,11 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "composite": ("composite",),
     "prometheus": ("expr",),
 }
+
+
+def article(word: str) -> str:
+    """``a threshold``, ``an event``."""
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 class _Model(BaseModel):
@@ -233,10 +239,12 @@ class Alarm(_Model):
     def _fits_type(self) -> Alarm:
         for key, types in _ONLY_FOR.items():
             if key in self.model_fields_set and self.type not in types:
-                raise ValueError(f"'{key}' does not apply to a {self.type} alarm")
+                raise ValueError(f"'{key}' does not apply to {article(self.type)} alarm")
         missing = [k for k in _REQUIRED[self.type] if getattr(self, k) is None]
         if missing:
-            raise ValueError(f"a {self.type} alarm needs {', '.join(repr(k) for k in missing)}")
+            raise ValueError(
+                f"{article(self.type)} alarm needs {', '.join(repr(k) for k in missing)}"
+            )
         return self
 
     def composite_names(self) -> list[str]:

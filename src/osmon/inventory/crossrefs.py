@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Callable, Hashable, Iterable, Iterator
 
 from osmon.inventory.alarm import GNOCCHI_TYPES
+from osmon.inventory.alarm import article as _a
 from osmon.inventory.catalog import ALIASES, CATALOG
 from osmon.inventory.default_alarms import default_alarms
 from osmon.inventory.model import Alarm, Inventory, Service
@@ -178,7 +179,7 @@ def _composites(inv: Inventory) -> Iterator[Finding]:
             elif types[ref] not in GNOCCHI_TYPES:
                 yield (
                     (*path, "composite"),
-                    f"composite refers to '{ref}', a {types[ref]} alarm: only threshold and "
+                    f"composite refers to '{ref}', {_a(types[ref])} alarm: only threshold and "
                     "gnocchi_* alarms can be combined",
                 )
 
