@@ -276,3 +276,35 @@ def test_an_unreachable_aodh_is_one_line_and_exit_1(cloud: Cloud) -> None:
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("osmon alarms: Aodh: list alarms: ConnectFailure")
+
+
+@pytest.mark.parametrize("case", ["right password", "wrong password", "no endpoint"])
+def test_keystone_auth_from_the_inventory(stack: Stack, tmp_path: Path, case: str) -> None:
+    """The Keystone path: a token from the inventory's ``auth`` (password in the environment).
+
+    The stack's Aodh runs noauth and is not in Keystone's catalog: with the right password
+    the request reaches Aodh (which refuses a token without noauth headers: 403); a wrong
+    password stops at Keystone (401); without ``--aodh-url`` the catalog has no 'alarming'.
+    """
+    path = tmp_path / "inventory.yaml"
+    path.write_text(
+        "cloud: {name: ks}\n"
+        f"auth: {{auth_url: '{stack.keystone_url}', username: {stack.keystone_admin_user},"
+        f" project_name: {stack.keystone_admin_project}, password_env: OSMON_TEST_KS,"
+        " interface: public}\n"
+        "hosts:\n  ctl1: {address: 127.0.0.1, roles: [controller]}\n"
+    )
+    password = stack.keystone_password if case != "wrong password" else "wrong-" + SECRET
+    argv = ["plan", "-i", str(path)]
+    if case != "no endpoint":
+        argv += ["--aodh-url", stack.aodh_url]
+    result = CliRunner().invoke(alarms, argv, env={"OSMON_TEST_KS": password})
+    assert result.exit_code == 1
+    assert password not in result.stderr and password not in result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    expected = {
+        "right password": "osmon alarms: Aodh: list alarms: Forbidden",
+        "wrong password": "osmon alarms: Aodh: list alarms: Unauthorized",
+        "no endpoint": "osmon alarms: Aodh: list alarms: EndpointNotFound",
+    }[case]
+    assert line.startswith(expected), line
