@@ -6,6 +6,7 @@ name of its own, so tests never see each other's alarms, and deletes everything 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import uuid
@@ -308,3 +309,62 @@ def test_keystone_auth_from_the_inventory(stack: Stack, tmp_path: Path, case: st
         "no endpoint": "osmon alarms: Aodh: list alarms: EndpointNotFound",
     }[case]
     assert line.startswith(expected), line
+
+
+def test_a_default_alarm_query_selects_its_service_probe_targets_in_gnocchi(
+    gnocchi_client: Any,
+) -> None:
+    """The query of ``<service>-down``, run as Aodh's evaluator runs it (``aggregates.fetch``
+    with ``search=json.loads(query)``) on resources stored as the Gnocchi sink stores probe
+    targets: it selects that service's targets and not a service whose name extends it."""
+    import datetime
+
+    from gnocchiclient import exceptions as gexc
+
+    from osmon.alarms import desired
+    from osmon.archive_policies import ARCHIVE_POLICIES, DEFAULT_ARCHIVE_POLICY
+    from osmon.inventory import expand, load_text
+
+    for policy in ARCHIVE_POLICIES:
+        with contextlib.suppress(gexc.Conflict):
+            gnocchi_client.archive_policy.create(policy)
+    service = "svc" + uuid.uuid4().hex[:8]
+    inv = load_text(
+        "cloud: {name: q}\nhosts:\n  ctl1: {address: 127.0.0.1, roles: [controller]}\n"
+        f"services:\n  {service}: {{type: keystone}}\n",
+        "inv.yaml",
+    )
+    body = desired(expand(inv))[f"osmon-q-{service}-down"]
+    rule = body["gnocchi_aggregation_by_resources_threshold_rule"]
+    stamp = datetime.datetime.now(datetime.UTC).replace(second=0, microsecond=0)
+    stamp -= datetime.timedelta(minutes=1)
+    values = {f"{service}_http@ctl1": 1.0, f"{service}_http@ctl2": 0.0, f"{service}x_http@h": 7.0}
+    for rid in values:
+        gnocchi_client.resource.create("generic", {"id": rid})
+    gnocchi_client.metric.batch_resources_metrics_measures(
+        {
+            rid: {
+                "probe_success": {
+                    "archive_policy_name": DEFAULT_ARCHIVE_POLICY,
+                    "measures": [{"timestamp": stamp.isoformat(), "value": v}],
+                }
+            }
+            for rid, v in values.items()
+        },
+        create_metrics=True,
+    )
+    for rid in values:
+        gnocchi_client.metric.get_measures("probe_success", resource_id=rid, refresh=True)
+
+    def aggregate(method: str) -> float:
+        got = gnocchi_client.aggregates.fetch(
+            f"(aggregate {method} (metric {rule['metric']} {method}))",
+            resource_type=rule["resource_type"],
+            search=json.loads(rule["query"]),
+            granularity=rule["granularity"],
+            needed_overlap=0,
+        )
+        value: float = got["measures"]["aggregated"][-1][2]
+        return value
+
+    assert (aggregate("min"), aggregate("max")) == (0.0, 1.0)  # not the 7.0 of '<service>x'
