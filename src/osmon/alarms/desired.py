@@ -111,7 +111,9 @@ def _constraints(alarm: Alarm) -> list[dict[str, Any]]:
     ]
 
 
-def _body(alarm: Alarm, cloud: str, actions: Sequence[str], alarms: Mapping[str, Alarm]) -> Any:
+def _body(
+    alarm: Alarm, cloud: str, actions: Sequence[str], alarms: Mapping[str, Alarm]
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": aodh_name(cloud, alarm.id),
         "description": f"{alarm.description} {owner_marker(cloud)}",

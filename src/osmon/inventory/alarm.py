@@ -66,6 +66,8 @@ _ONLY_FOR: dict[str, frozenset[str]] = {
     "traits": frozenset({"event"}),
     "composite": frozenset({"composite"}),
     "expr": frozenset({"prometheus"}),
+    "repeat_actions": AODH_TYPES,
+    "time_constraints": AODH_TYPES,
 }
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "threshold": ("metric", "comparison", "threshold"),

@@ -122,6 +122,10 @@ def test_a_service_threshold_watches_its_probe_targets_by_default() -> None:
             "inv.yaml:7: alarms[0]: an event alarm needs 'event_type'",
         ),
         (
+            "{name: a, type: prometheus, expr: up, repeat_actions: true}",
+            "inv.yaml:7: alarms[0]: 'repeat_actions' does not apply to a prometheus alarm",
+        ),
+        (
             "{name: a, type: prometheus, expr: up, metric: m}",
             "inv.yaml:7: alarms[0]: 'metric' does not apply to a prometheus alarm",
         ),
