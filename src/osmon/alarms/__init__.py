@@ -11,7 +11,7 @@ from __future__ import annotations
 from osmon.alarms.actions import SecretError, action_url, read_secret, redact
 from osmon.alarms.aodh import AodhAPI, AodhError, NoAuth, connect
 from osmon.alarms.aodh import apply as apply_plan
-from osmon.alarms.desired import aodh_name, desired, is_owned, owner_marker
+from osmon.alarms.desired import alarm_id, aodh_name, desired, is_owned, owner_marker
 from osmon.alarms.plan import Change, FieldChange, Plan, plan
 from osmon.alarms.report import to_json, to_text
 
@@ -24,6 +24,7 @@ __all__ = [
     "Plan",
     "SecretError",
     "action_url",
+    "alarm_id",
     "aodh_name",
     "apply_plan",
     "connect",

@@ -16,7 +16,7 @@ from typing import Any
 
 from osmon.inventory import Alarm, Expansion
 
-__all__ = ["MANAGED_KEYS", "aodh_name", "desired", "is_owned", "owner_marker"]
+__all__ = ["MANAGED_KEYS", "alarm_id", "aodh_name", "desired", "is_owned", "owner_marker"]
 
 MANAGED_KEYS = (
     "name",
@@ -43,6 +43,14 @@ _TRAIT_TYPES = {str: "string", int: "integer", float: "float"}
 
 def aodh_name(cloud: str, alarm_id: str) -> str:
     return f"osmon-{cloud}-{alarm_id}"
+
+
+def alarm_id(cloud: str, name: str) -> str | None:
+    """The inventory alarm id an Aodh alarm name stands for (None: not an osmon name)."""
+    prefix = aodh_name(cloud, "")
+    if not name.startswith(prefix):
+        return None
+    return name[len(prefix) :] or None
 
 
 def owner_marker(cloud: str) -> str:

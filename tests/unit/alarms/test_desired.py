@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from osmon.alarms import desired, is_owned
+from osmon.alarms import alarm_id, desired, is_owned
 from osmon.inventory import expand, load_text
 
 INVENTORY = """\
@@ -106,3 +106,9 @@ def test_event_and_composite_rules() -> None:
 def test_no_actions_without_a_webhook() -> None:
     body = desired(expand(load_text(INVENTORY, "inv.yaml")))["osmon-prod-t"]
     assert body["alarm_actions"] == body["ok_actions"] == []
+
+
+def test_alarm_id_maps_an_aodh_name_back() -> None:
+    assert alarm_id("prod", "osmon-prod-nova-api-down") == "nova-api-down"
+    assert alarm_id("prod", "osmon-dev-nova-api-down") is None
+    assert alarm_id("prod", "osmon-prod-") is None
