@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from osmon.checks import range as nagios_range
 from osmon.inventory import Probe
 
 __all__ = ["ACTIVE_COMMANDS", "ActiveCheck", "active_check"]
@@ -47,26 +47,27 @@ class ActiveCheck:
     args: tuple[str, ...]
 
 
-def _upper(probe: Probe, metric: str, which: str, default: float) -> str:
-    """The upper bound of a ``0:N``/``N``/``~:N`` threshold, in the plugin's seconds."""
+# The range forms a C plugin's plain -w/-c numbers can express (the inventory already checked
+# every range; others fall back to the default): "N", "0:N", "~:N" (an upper bound) and "N:".
+_UPPER = re.compile(r"(?:~:|0:)?(\d+(?:\.\d+)?)")
+_LOWER = re.compile(r"(\d+):")
+
+
+def _bound(probe: Probe, metric: str, which: str, form: re.Pattern[str], default: str) -> str:
     threshold = probe.thresholds.get(metric)
     text = getattr(threshold, which) if threshold is not None else None
-    if text is not None:
-        parsed = nagios_range.parse(text)
-        if not parsed.inside and parsed.start <= 0 and math.isfinite(parsed.end):
-            return f"{parsed.end:g}"
-    return f"{default:g}"
+    match = form.fullmatch(text.strip()) if text is not None else None
+    return match.group(1) if match else default
+
+
+def _upper(probe: Probe, metric: str, which: str, default: float) -> str:
+    """The upper bound of a ``N``/``0:N``/``~:N`` threshold, in the plugin's seconds."""
+    return _bound(probe, metric, which, _UPPER, f"{default:g}")
 
 
 def _lower(probe: Probe, metric: str, which: str, default: int) -> str:
     """The lower bound of a ``N:`` threshold (TLS days left)."""
-    threshold = probe.thresholds.get(metric)
-    text = getattr(threshold, which) if threshold is not None else None
-    if text is not None:
-        parsed = nagios_range.parse(text)
-        if not parsed.inside and math.isfinite(parsed.start) and math.isinf(parsed.end):
-            return str(int(parsed.start))
-    return str(default)
+    return _bound(probe, metric, which, _LOWER, str(default))
 
 
 def _target(probe: Probe) -> tuple[str, str, int, str]:
