@@ -24,9 +24,12 @@ def command_name(service: NagiosService) -> str:
 
 
 def process_pattern(names: Iterable[str]) -> str:
-    """A POSIX ERE matching a command line whose program (or script) is one of ``names``."""
+    """An ERE matching a command line whose program (or script) is one of ``names``.
+
+    The end is GNU's word end (``\\>``), not ``$``: NRPE rewrites ``$`` in command lines.
+    """
     alternatives = "|".join(_ERE_SPECIAL.sub(r"\\\1", name) for name in names)
-    return f"(^|/)({alternatives})( |$)"
+    return f"(^|/)({alternatives})\\>"
 
 
 def _line(service: NagiosService, plugins: str) -> str:
