@@ -183,6 +183,13 @@ def _plugin_commands() -> dict[str, str]:
 )
 @click.option("--nrpe-port", default=5666, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
+    "--freshness-slack",
+    default=60,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Seconds beyond 3 probe intervals before a passive result is stale (UNKNOWN).",
+)
+@click.option(
     "--plugin-dir",
     default="/usr/lib/nagios/plugins",
     show_default=True,
@@ -194,6 +201,7 @@ def nagios(
     out_dir: Path,
     active: bool,
     nrpe_port: int,
+    freshness_slack: int,
     plugin_dir: str,
     check: bool,
 ) -> None:
@@ -211,7 +219,9 @@ def nagios(
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise SystemExit(1) from None
-    settings = NagiosSettings(_plugin_commands(), active, nrpe_port, plugin_dir)
+    settings = NagiosSettings(
+        _plugin_commands(), active, nrpe_port, plugin_dir, freshness_slack=freshness_slack
+    )
     files = generate_nagios(inv, settings)
     command = f"osmon generate nagios -i {inventory_path} -o {out_dir}"
     _emit(out_dir, files, check, "Nagios configuration", command)

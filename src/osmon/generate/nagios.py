@@ -55,11 +55,13 @@ class NagiosSettings:
     active: bool = False
     nrpe_port: int = 5666
     plugin_dir: str = "/usr/lib/nagios/plugins"
+    freshness_slack: int = 60
+    """Seconds added to three probe intervals before a passive result counts as stale."""
 
 
-def freshness_threshold(interval: float) -> int:
-    """Seconds after which a passive result is stale: three missed runs plus a minute."""
-    return math.ceil(3 * interval) + 60
+def freshness_threshold(interval: float, slack: int = 60) -> int:
+    """Seconds after which a passive result is stale: three missed runs plus ``slack``."""
+    return math.ceil(3 * interval) + slack
 
 
 def _minutes(seconds: float) -> float:
@@ -182,7 +184,7 @@ def _service(
         check = {"use": "osmon-service", "check_command": active.command + args}
         interval = {"check_interval": _minutes(probe.interval), "retry_interval": 1}
         return Definition("service", base | check | interval | tail)
-    fresh = freshness_threshold(probe.interval)
+    fresh = freshness_threshold(probe.interval, settings.freshness_slack)
     passive = {"use": "osmon-passive-service", "check_command": f"osmon-stale!{fresh}"}
     return Definition("service", base | passive | {"freshness_threshold": fresh} | tail)
 

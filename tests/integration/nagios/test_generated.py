@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from osmon.generate.nagios import NagiosSettings, generate_nagios
+from osmon.generate.nagios import NagiosSettings, alarm_description, generate_nagios
 from osmon.generate.output import write_tree
-from osmon.inventory import load, load_text
+from osmon.inventory import expand, load, load_text
 from tests.integration.conftest import STACK_DIR, Stack, parse_stack_env
 
 REPO = Path(__file__).resolve().parents[3]
@@ -167,6 +167,78 @@ def _start(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def _main_cfg(workdir: Path, gen: Path, extra: tuple[str, ...] = ()) -> Path:
+    """The checked-in nagios.cfg with private paths and fast scheduling (1 s interval unit)."""
+    var = workdir / "var"
+    (var / "spool").mkdir(parents=True)
+    shutil.chown(var, "nagios", "nagios")
+    shutil.chown(var / "spool", "nagios", "nagios")
+    base = (REPO / "nagios" / "nagios.cfg").read_text()
+    base = base.replace("interval_length=60\n", "")
+    base = base.replace("cfg_dir=objects", f"cfg_dir={gen}/objects")
+    base = base.replace("resource_file=resource.cfg", f"resource_file={gen}/resource.cfg")
+    lines = [
+        f"log_file={var}/nagios.log",
+        f"status_file={var}/status.dat",
+        "status_update_interval=1",
+        f"command_file={var}/nagios.cmd",
+        f"lock_file={var}/nagios.lock",
+        f"temp_file={var}/nagios.tmp",
+        f"temp_path={var}",
+        f"check_result_path={var}/spool",
+        f"query_socket={var}/nagios.qh",
+        f"object_cache_file={var}/objects.cache",
+        f"precached_object_file={var}/objects.precache",
+        f"state_retention_file={var}/retention.dat",
+        "retain_state_information=0",
+        "nagios_user=nagios",
+        "nagios_group=nagios",
+        "enable_notifications=0",
+        "interval_length=1",
+        "max_service_check_spread=1",
+        "max_host_check_spread=1",
+        "service_inter_check_delay_method=n",
+        "host_inter_check_delay_method=n",
+        "check_result_reaper_frequency=1",
+        "log_rotation_method=n",
+        "check_for_updates=0",
+        *extra,
+    ]
+    main = workdir / "nagios.cfg"
+    main.write_text(base + "\n".join(lines) + "\n")
+    verify = subprocess.run([NAGIOS, "-v", str(main)], capture_output=True, text=True, timeout=60)
+    assert "Total Errors:   0" in verify.stdout, verify.stdout
+    return main
+
+
+def _stop(*procs: subprocess.Popen[bytes]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_checked(
+    workdir: Path, nagios: subprocess.Popen[bytes], keys: set[tuple[str, str]], host: str
+) -> dict[tuple[str, str], dict[str, str]]:
+    """status.dat's service entries once every service in ``keys`` and ``host`` were checked."""
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while True:
+        services, hosts = _status(workdir / "var" / "status.dat")
+        done = {k for k in keys if services.get(k, {}).get("has_been_checked") == "1"}
+        if done == keys and hosts.get(host, {}).get("has_been_checked") == "1":
+            assert hosts[host]["current_state"] == "0", hosts[host]
+            return services
+        assert nagios.poll() is None, (workdir / "nagios.out").read_text()
+        if time.monotonic() > deadline:
+            pytest.fail(f"not checked after {RUN_TIMEOUT_S}s: {sorted(keys - done)}")
+        time.sleep(0.5)
+
+
 def test_private_nagios_runs_generated_checks(stack: Stack, workdir: Path) -> None:
     env = parse_stack_env(STACK_DIR / "stack.env")
     option_file = workdir / "galera.cnf"
@@ -177,90 +249,83 @@ def test_private_nagios_runs_generated_checks(stack: Stack, workdir: Path) -> No
     nrpe_port = _free_port()
     gen = workdir / "gen"
     write_tree(gen, generate_nagios(inv, NagiosSettings({}, active=True, nrpe_port=nrpe_port)))
-    assert "check_procs" in (gen / "nrpe.d/local/osmon.cfg").read_text()
-
-    var = workdir / "var"
-    (var / "spool").mkdir(parents=True)
-    shutil.chown(var, "nagios", "nagios")
-    shutil.chown(var / "spool", "nagios", "nagios")
     nrpe_cfg = workdir / "nrpe.cfg"
     nrpe_cfg.write_text(
         f"pid_file={workdir}/nrpe.pid\nserver_port={nrpe_port}\nserver_address=127.0.0.1\n"
         "nrpe_user=nagios\nnrpe_group=nagios\nallowed_hosts=127.0.0.1\ndont_blame_nrpe=0\n"
         f"command_timeout=60\nconnection_timeout=300\ninclude={gen}/nrpe.d/local/osmon.cfg\n"
     )
-    main = workdir / "nagios.cfg"
-    main.write_text(
-        (REPO / "nagios" / "nagios.cfg")
-        .read_text()
-        .replace("interval_length=60", "")
-        .replace("cfg_dir=objects", f"cfg_dir={gen}/objects")
-        .replace("resource_file=resource.cfg", f"resource_file={gen}/resource.cfg")
-        + "\n".join(
-            [
-                f"log_file={var}/nagios.log",
-                f"status_file={var}/status.dat",
-                "status_update_interval=1",
-                f"command_file={var}/nagios.cmd",
-                f"lock_file={var}/nagios.lock",
-                f"temp_file={var}/nagios.tmp",
-                f"temp_path={var}",
-                f"check_result_path={var}/spool",
-                f"query_socket={var}/nagios.qh",
-                f"object_cache_file={var}/objects.cache",
-                f"precached_object_file={var}/objects.precache",
-                f"state_retention_file={var}/retention.dat",
-                "retain_state_information=0",
-                "nagios_user=nagios",
-                "nagios_group=nagios",
-                "enable_notifications=0",
-                "interval_length=1",
-                "max_service_check_spread=1",
-                "max_host_check_spread=1",
-                "service_inter_check_delay_method=n",
-                "host_inter_check_delay_method=n",
-                "check_result_reaper_frequency=1",
-                "log_rotation_method=n",
-                "check_for_updates=0",
-                "",
-            ]
-        )
-    )
-    verify = subprocess.run([NAGIOS, "-v", str(main)], capture_output=True, text=True, timeout=60)
-    assert "Total Errors:   0" in verify.stdout, verify.stdout
+    main = _main_cfg(workdir, gen)
 
     nrpe = _start([NRPE, "-c", str(nrpe_cfg), "-f"], workdir / "nrpe.log")
     nagios = _start([NAGIOS, str(main)], workdir / "nagios.out")
     try:
+        services = _wait_checked(workdir, nagios, set(EXPECTED), "local")
+    finally:
+        _stop(nagios, nrpe)
+    wrong = {
+        key: (fields["current_state"], fields["plugin_output"], fields["performance_data"])
+        for key, fields in services.items()
+        if key in EXPECTED
+        and (
+            int(fields["current_state"]) != EXPECTED[key][0]
+            or (EXPECTED[key][1] or "") not in fields["performance_data"]
+        )
+    }
+    assert not wrong
+
+
+def test_private_nagios_takes_passive_results_and_marks_stale_ones(workdir: Path) -> None:
+    """Passive services accept osmon's results under the expansion's names; one that gets none
+    turns UNKNOWN through osmon-stale after 3 intervals (1 s here, no slack)."""
+    inv = load_text(
+        "cloud: {name: stack}\ncontacts: {ops: {email: root@localhost}}\n"
+        "defaults: {interval: 1, contacts: [ops]}\n"
+        "hosts:\n  local: {address: 127.0.0.1, roles: [controller]}\n"
+        "infrastructure:\n  memcached: {}\n  redis: {}\n"
+        "alarms:\n  - {name: too-many, metric: m, comparison: gt, threshold: 1}\n",
+        "passive.yaml",
+    )
+    exp = expand(inv)
+    fed = next(s for s in exp.nagios_services if s.probe_id == "memcached/memcached@local")
+    starved = next(s for s in exp.nagios_services if s.probe_id == "redis/redis@local")
+    gen = workdir / "gen"
+    write_tree(gen, generate_nagios(inv, NagiosSettings({}, freshness_slack=0)))
+    assert "freshness_threshold  3\n" in (gen / "objects" / "services.cfg").read_text()
+    extra = ("service_freshness_check_interval=1", "additional_freshness_latency=0")
+    main = _main_cfg(workdir, gen, extra)
+    nagios = _start([NAGIOS, str(main)], workdir / "nagios.out")
+    try:
+        command_file = workdir / "var" / "nagios.cmd"
         deadline = time.monotonic() + RUN_TIMEOUT_S
+        while not command_file.is_fifo():
+            assert time.monotonic() < deadline, "no command file"
+            time.sleep(0.2)
+        alarm = ("stack", alarm_description("too-many"))
+        keys = {(fed.host, fed.description), (starved.host, starved.description), alarm}
         while True:
-            services, hosts = _status(var / "status.dat")
-            done = [k for k in EXPECTED if services.get(k, {}).get("has_been_checked") == "1"]
-            if len(done) == len(EXPECTED) and hosts.get("local", {}).get("has_been_checked") == "1":
+            now = int(time.time())
+            with command_file.open("w") as pipe:  # every second, so `fed` never goes stale
+                pipe.write(
+                    f"[{now}] PROCESS_SERVICE_CHECK_RESULT;{fed.host};{fed.description};0;"
+                    "memcached OK from osmon|response_time=0.001s\n"
+                    f"[{now}] PROCESS_SERVICE_CHECK_RESULT;{alarm[0]};{alarm[1]};2;"
+                    "alarm too-many is firing\n"
+                )
+            services, _ = _status(workdir / "var" / "status.dat")
+            starved_state = services.get((starved.host, starved.description), {})
+            if all(services.get(k, {}).get("has_been_checked") == "1" for k in keys) and (
+                starved_state.get("current_state") == "3"
+            ):
                 break
             assert nagios.poll() is None, (workdir / "nagios.out").read_text()
-            if time.monotonic() > deadline:
-                pending = sorted(set(EXPECTED) - set(done))
-                pytest.fail(f"not checked after {RUN_TIMEOUT_S}s: {pending}")
-            time.sleep(0.5)
-        wrong = {
-            key: (fields["current_state"], fields["plugin_output"], fields["performance_data"])
-            for key, fields in services.items()
-            if key in EXPECTED
-            and (
-                int(fields["current_state"]) != EXPECTED[key][0]
-                or (EXPECTED[key][1] or "") not in fields["performance_data"]
-            )
-        }
-        assert not wrong
-        assert hosts["local"]["current_state"] == "0"
-        # the passive services (agent lists need Keystone tokens) wait for osmon, not stale yet
-        assert set(services) >= set(EXPECTED)
+            assert time.monotonic() < deadline, f"no stale/passive states: {services}"
+            time.sleep(1)
     finally:
-        for proc in (nagios, nrpe):
-            proc.terminate()
-        for proc in (nagios, nrpe):
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        _stop(nagios)
+    got = services[(fed.host, fed.description)]
+    assert (got["current_state"], got["check_type"]) == ("0", "1")  # 1 = passive
+    assert got["plugin_output"] == "memcached OK from osmon"
+    assert got["performance_data"] == "response_time=0.001s"
+    assert services[alarm]["current_state"] == "2"
+    assert starved_state["plugin_output"] == "UNKNOWN: no result from osmon within 3 s (stale)"
