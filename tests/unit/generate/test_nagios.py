@@ -199,3 +199,28 @@ def test_cli_writes_and_reports_bad_inventory(tmp_path: Path) -> None:
     result = runner.invoke(generate, ["nagios", "-i", str(bad), "-o", str(tmp_path / "x")])
     assert result.exit_code == 1
     assert f"{bad}:3: undefined host 'nowhere' in parents of 'a'" in result.output
+
+
+def test_active_mode_public_urls_and_tls_days() -> None:
+    files = generate_nagios(load(EXAMPLE), NagiosSettings({}, active=True))
+    services = {
+        (s["host_name"], s["service_description"]): s
+        for s in _blocks(files["objects/services.cfg"], "service")
+    }
+    endpoint = services[("prod-east", "cinder-api endpoint")]["check_command"]
+    assert endpoint == "osmon-mp-https!cloud.example.com!8776!/!200,300!2!10!10"
+    # defaults.thresholds.days_left: warning 30:, critical 14:
+    tls = services[("prod-east", "cinder-api endpoint-tls")]["check_command"]
+    assert tls == "osmon-mp-tls!cloud.example.com!8776!30!14!10"
+    commands = {
+        c["command_name"]: c["command_line"]
+        for c in _blocks(files["objects/commands.cfg"], "command")
+    }
+    assert commands["osmon-mp-https"].endswith(" --ssl --sni")
+
+
+def test_literal_arguments_are_escaped() -> None:
+    from osmon.generate.nagios import _argument
+
+    assert _argument("a!b$c") == "a\\!b$$c"
+    assert _argument("$USER3$") == "$USER3$"
