@@ -3,9 +3,10 @@
 ``nagios.cfg`` includes the ``objects/`` folder with ``cfg_dir`` and ``resource.cfg`` with
 ``resource_file``. Every probe becomes a *passive* service fed by the daemon's results (the
 description is ``NagiosService.description``, found by ``probe_id``), with a freshness check:
-a result older than 3 x the probe interval + 60 s turns UNKNOWN through ``osmon-stale``
-(``check_dummy 3``). With ``active=True`` the probes a Monitoring Plugin can check run actively
-instead (``osmon.generate.nagios_active``). Process checks run on the node through NRPE.
+a result older than 3 x the probe interval + ``freshness_slack`` turns UNKNOWN through
+``osmon-stale`` (``check_dummy 3``). With ``active=True`` the probes a Monitoring Plugin can
+check run actively instead (``osmon.generate.nagios_active``), every probe interval (in minutes:
+``interval_length=60``). Process checks run on the node through NRPE.
 Secrets never appear: ``resource.cfg`` names the credential *files* as ``$USERn$`` macros.
 """
 
