@@ -26,7 +26,8 @@ def command_name(service: NagiosService) -> str:
 def process_pattern(names: Iterable[str]) -> str:
     """An ERE matching a command line whose program (or script) is one of ``names``.
 
-    The end is GNU's word end (``\\>``), not ``$``: NRPE rewrites ``$`` in command lines.
+    The end is GNU's word end (``\\>``), not ``$``: Debian's NRPE 4.1 mangles a ``$`` in a
+    command line (the pattern ``...( |$)`` reached check_procs as ``...( |$)$``).
     """
     alternatives = "|".join(_ERE_SPECIAL.sub(r"\\\1", name) for name in names)
     return f"(^|/)({alternatives})\\>"
