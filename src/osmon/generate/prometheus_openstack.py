@@ -86,7 +86,8 @@ def _cert_rules(probes: Iterable[Probe]) -> list[Rule]:
 
 
 def probe_rules(exp: Expansion) -> Rule | None:
-    """A failing probe, a service whose probes all fail, certificates expiring."""
+    """A failing probe, a service whose probes all fail, certificates expiring, queues and
+    Gnocchi's backlog."""
     if not exp.probes:
         return None
     target = "{{ $labels.target }}"
@@ -114,8 +115,51 @@ def probe_rules(exp: Expansion) -> Rule | None:
                 "(osmon probe --target '{{ $labels.service }}/*' shows why).",
             ),
             *_cert_rules(exp.probes),
+            *_kind_rules({p.type for p in exp.probes}),
         ],
     }
+
+
+def _kind_rules(kinds: set[str]) -> list[Rule]:
+    """Rules on the series of one probe kind, when the inventory has probes of that kind."""
+    rules = []
+    if "rabbitmq" in kinds:
+        queue = "{{ $labels.vhost }}/{{ $labels.queue }}"
+        rules.append(
+            alert(
+                "RabbitmqQueueWithoutConsumer",
+                "rabbitmq_queue_messages > 0 and rabbitmq_queue_consumers == 0",
+                for_=600,
+                severity="warning",
+                summary=f"RabbitMQ queue {queue} has messages and no consumer",
+                description=f"The queue {queue} ({{{{ $labels.target }}}}) has held "
+                "{{ $value }} messages with no consumer for 10 minutes: notifications pile "
+                "up (is osmon's or Ceilometer's listener running?).",
+            )
+        )
+    if "gnocchi" in kinds:
+        backlog = "openstack_gnocchi_status_measures_to_process"
+        rules += [
+            alert(
+                "GnocchiBacklogGrowing",
+                f"{backlog} > 0 and deriv({backlog}[30m]) > 0",
+                for_=1800,
+                severity="warning",
+                summary="Gnocchi's backlog keeps growing ({{ $labels.target }})",
+                description="The measures waiting for gnocchi-metricd have grown for 30 "
+                "minutes: metricd processes less than is written.",
+            ),
+            alert(
+                "GnocchiMetricdMissing",
+                "openstack_gnocchi_status_metricd_processors == 0",
+                for_=300,
+                severity="critical",
+                summary="no gnocchi-metricd processes measures ({{ $labels.target }})",
+                description="Gnocchi has reported no metricd processor for 5 minutes: no "
+                "measure is aggregated.",
+            ),
+        ]
+    return rules
 
 
 def _agent_apis(probes: Iterable[Probe]) -> list[str]:

@@ -262,3 +262,13 @@ def test_checked_in_output_is_current() -> None:
         generate, ["prometheus", "-i", str(EXAMPLE), "-o", str(CHECKED_IN), "--check"]
     )
     assert result.exit_code == 0, f"prometheus/ is stale; run: {REFRESH}\n{result.output}"
+
+
+def test_kind_rules_follow_the_probe_kinds(files: dict[str, str]) -> None:
+    example = {r.get("alert") for r in _rules(files["rules/osmon.yml"])["osmon.probes"]}
+    assert "RabbitmqQueueWithoutConsumer" in example and "GnocchiBacklogGrowing" not in example
+    exp = _small("  gnocchi-api: {probes: {backlog: {type: gnocchi}}}\n")
+    rules = _rules(generate_prometheus(exp)["rules/osmon.yml"])["osmon.probes"]
+    names = {r.get("alert") for r in rules}
+    assert {"GnocchiBacklogGrowing", "GnocchiMetricdMissing"} <= names
+    assert "RabbitmqQueueWithoutConsumer" not in names
