@@ -76,41 +76,43 @@ def alert_name(alarm_id: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", alarm_id))
 
 
-def _threshold_expr(alarm: Alarm) -> str:
+def _threshold_expr(metric: str, alarm: Alarm, comparison: str, threshold: float) -> str:
     """The value of each period (``granularity``) compared with the threshold.
 
     A gauge is aggregated over the period per series (``mean`` → ``avg_over_time`` …); a counter
     (``*_total``) counts its increase in the period, summed over the series with ``sum``.
     """
-    window = f"{_selector(alarm.metric, dict(alarm.labels))}[{duration(alarm.granularity)}]"
-    if alarm.metric.endswith("_total"):
+    window = f"{_selector(metric, dict(alarm.labels))}[{duration(alarm.granularity)}]"
+    if metric.endswith("_total"):
         value = f"increase({window})"
         if alarm.aggregation == "sum":
             value = f"sum({value})"
     else:
         value = f"{_OVER_TIME[alarm.aggregation]}({window})"
-    return f"{value} {_OPS[alarm.comparison]} {_number(alarm.threshold)}"
+    return f"{value} {_OPS[comparison]} {_number(threshold)}"
 
 
 def alarm_rule(alarm: Alarm) -> Rule | None:
     """The alerting rule of one inventory alarm; None when it has no Prometheus form.
 
-    The one place that maps the alarm model: a ``prometheus`` alarm's PromQL is used as it is;
-    a threshold alarm on a metric becomes ``_threshold_expr``; event and composite alarms, and
-    disabled ones, have no rule. ``osmon_alarm`` carries the inventory id.
+    The one place that maps the alarm model: an alarm whose ``backends`` leave Prometheus out,
+    or that is disabled, has no rule; a ``prometheus`` alarm's PromQL (``expr``) is used as it
+    is; a ``threshold`` alarm on a metric becomes ``_threshold_expr``; the other types (Gnocchi
+    aggregations, event, composite) are Aodh's. ``osmon_alarm`` carries the inventory id.
     """
     kind = getattr(alarm, "type", "threshold")
-    if not alarm.enabled:
+    if not alarm.enabled or "prometheus" not in getattr(alarm, "backends", ("prometheus",)):
         return None
     if kind == "prometheus":
-        expr = getattr(alarm, "expr", None) or getattr(alarm, "query", None)
+        expr = getattr(alarm, "expr", None)
         if not expr:
             return None
         condition = str(expr)
-    elif kind in ("event", "composite") or not alarm.metric:
-        return None
     else:
-        condition = _threshold_expr(alarm)
+        metric, comparison, threshold = alarm.metric, alarm.comparison, alarm.threshold
+        if kind != "threshold" or not metric or comparison is None or threshold is None:
+            return None
+        condition = _threshold_expr(metric, alarm, comparison, threshold)
     labels = {"osmon_alarm": alarm.id}
     if alarm.service is not None:
         labels["service"] = alarm.service

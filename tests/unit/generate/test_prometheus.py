@@ -14,7 +14,7 @@ from osmon.cli.generate import generate
 from osmon.generate.output import MARKER
 from osmon.generate.prometheus import alarm_rule, alert_name, generate_prometheus, osmon_hosts
 from osmon.generate.prometheus_openstack import AGENT_APIS
-from osmon.generate.prometheus_rules import duration
+from osmon.generate.prometheus_rules import Rule, duration
 from osmon.inventory import Alarm, Expansion, expand, load, load_text
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -196,17 +196,27 @@ def test_alarm_rule_mapping(expansion: Expansion) -> None:
         assert rule is not None and rule["expr"].startswith(f"{fn}(") and " <= 2.5" in rule["expr"]
 
     @dataclasses.dataclass(frozen=True)
-    class Future:  # the alarm model grows a type and PromQL (issue 10, L1)
+    class Future:  # the alarm model grows types, PromQL and backends (issue 10, L1)
         type: str
-        expr: str
+        expr: str | None
+        backends: tuple[str, ...]
         base: Alarm
 
         def __getattr__(self, name: str) -> Any:
             return getattr(self.base, name)
 
-    promql = alarm_rule(cast(Alarm, Future("prometheus", "sum(up) < 2", base)))
+    def future(kind: str, expr: str | None, backends: tuple[str, ...]) -> Rule | None:
+        return alarm_rule(cast(Alarm, Future(kind, expr, backends, base)))
+
+    promql = future("prometheus", "sum(up) < 2", ("prometheus",))
     assert promql is not None and promql["expr"] == "sum(up) < 2"
-    assert alarm_rule(cast(Alarm, Future("event", "", base))) is None
+    assert promql["labels"]["osmon_alarm"] == "nova-api-slow"
+    assert future("prometheus", None, ("prometheus",)) is None
+    threshold = future("threshold", None, ("aodh", "prometheus"))
+    assert threshold is not None and threshold["expr"].startswith("avg_over_time(")
+    assert future("threshold", None, ("aodh",)) is None
+    for kind in ("gnocchi_resources_threshold", "event", "composite"):
+        assert future(kind, None, ("aodh", "prometheus")) is None
 
 
 def test_names_and_durations() -> None:
