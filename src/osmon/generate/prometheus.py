@@ -117,16 +117,17 @@ def alarm_rule(alarm: Alarm) -> Rule | None:
     if alarm.service is not None:
         labels["service"] = alarm.service
     what, condition_text = _literal(alarm.description), _literal(condition)
-    subject = "{{ with $labels.target }}{{ . }}{{ else }}{{ $labels.instance }}{{ end }}"
+    on = "{{ with $labels.target }} on {{ . }}{{ else }}{{ with $labels.instance }} on {{ . }}"
+    on += "{{ end }}{{ end }}"
     return alert(
         alert_name(alarm.id),
         condition,
         for_=alarm.for_seconds,
         severity=alarm.severity,
         labels=labels,
-        summary=f"{what} ({subject})",
-        description=f"{what}: {condition_text} has held for "
-        f"{duration(alarm.for_seconds)} on {subject} (value {{{{ $value | humanize }}}}).",
+        summary=f"{what}{on}",
+        description=f"{what}: {condition_text} has held for {duration(alarm.for_seconds)}{on} "
+        "(value {{ $value | humanize }}).",
     )
 
 

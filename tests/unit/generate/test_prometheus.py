@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "inventory.yaml"
 CHECKED_IN = ROOT / "prometheus"
 REFRESH = "osmon generate prometheus -i examples/inventory.yaml -o prometheus"
+ALARMS = Path(__file__).resolve().parent / "promtool" / "alarms_inventory.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -159,34 +160,42 @@ def test_cert_rules_take_the_tls_probes_thresholds() -> None:
     ]  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def alarms() -> Expansion:
+    return expand(load(ALARMS))
+
+
 def _alarm(files: dict[str, str], name: str) -> dict[str, Any]:
     rules = _rules(files["rules/alarms.yml"])["osmon.alarms"]
     return next(r for r in rules if r["labels"]["osmon_alarm"] == name)
 
 
-def test_inventory_alarms(files: dict[str, str]) -> None:
+def test_inventory_alarms(alarms: Expansion) -> None:
+    files = generate_prometheus(alarms)
+    names = [r["alert"] for r in _rules(files["rules/alarms.yml"])["osmon.alarms"]]
+    assert names == ["CloudApiErrors", "GaleraClusterDegraded", "NovaApiSlow"]  # one disabled
     slow = _alarm(files, "nova-api-slow")
-    assert slow["alert"] == "NovaApiSlow"
-    assert slow["expr"] == (
-        'avg_over_time(osmon_probe_duration_seconds{service="nova-api"}[1m]) > 2.5'
-    )
+    assert slow["expr"] == 'avg_over_time(probe_duration_seconds{service="nova-api"}[1m]) > 2.5'
     assert slow["for"] == "10m"
     assert slow["labels"] == {
         "severity": "warning",
         "osmon_alarm": "nova-api-slow",
         "service": "nova-api",
     }
-    assert slow["annotations"]["summary"].startswith("nova-api answers its version document")
+    on = "{{ with $labels.target }} on {{ . }}{{ else }}{{ with $labels.instance }} on {{ . }}"
+    assert slow["annotations"]["summary"] == (
+        f"nova-api answers its version document slowly{on}{{{{ end }}}}{{{{ end }}}}"
+    )
     # a counter counts its increase per period; aggregation sum adds the series up
     errors = _alarm(files, "cloud-api-errors")
     assert errors["expr"] == 'sum(increase(osmon_http_responses_total{code="5xx"}[1m])) > 10'
-    assert "service" not in errors["labels"]
+    assert "service" not in errors["labels"] and errors["labels"]["severity"] == "warning"
     galera = _alarm(files, "galera-cluster-degraded")
     assert galera["labels"]["severity"] == "critical" and galera["for"] == "2m"
 
 
-def test_alarm_rule_mapping(expansion: Expansion) -> None:
-    base = next(a for a in expansion.alarms if a.id == "nova-api-slow")
+def test_alarm_rule_mapping(alarms: Expansion) -> None:
+    base = next(a for a in alarms.alarms if a.id == "nova-api-slow")
     assert alarm_rule(dataclasses.replace(base, enabled=False)) is None
     templated = alarm_rule(dataclasses.replace(base, description="a {{ b }}"))
     assert templated is not None

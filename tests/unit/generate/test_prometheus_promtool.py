@@ -20,6 +20,8 @@ from osmon.inventory import expand, load
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "inventory.yaml"
 UNIT_TESTS = Path(__file__).resolve().parent / "promtool"
+INVENTORIES = {"osmon_test.yml": EXAMPLE, "alarms_test.yml": UNIT_TESTS / "alarms_inventory.yaml"}
+"""The inventory each unit-test file's rules are generated from."""
 
 
 def _promtool(*args: str, cwd: Path) -> str:
@@ -34,11 +36,14 @@ def _promtool(*args: str, cwd: Path) -> str:
     return output
 
 
+def _generate(root: Path, inventory: Path) -> Path:
+    write_tree(root, generate_prometheus(expand(load(inventory))))
+    return root
+
+
 @pytest.fixture(scope="module")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("prometheus")
-    write_tree(root, generate_prometheus(expand(load(EXAMPLE))))
-    return root
+    return _generate(tmp_path_factory.mktemp("prometheus"), EXAMPLE)
 
 
 def test_promtool_check_config(out: Path) -> None:
@@ -52,9 +57,10 @@ def test_promtool_check_rules(out: Path) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in UNIT_TESTS.glob("*_test.yml")))
-def test_promtool_unit_tests(out: Path, name: str) -> None:
-    shutil.copy(UNIT_TESTS / name, out / name)
-    assert "SUCCESS" in _promtool("test", "rules", name, cwd=out)
+def test_promtool_unit_tests(tmp_path: Path, name: str) -> None:
+    root = _generate(tmp_path, INVENTORIES[name])
+    shutil.copy(UNIT_TESTS / name, root / name)
+    assert "SUCCESS" in _promtool("test", "rules", name, cwd=root)
 
 
 def test_promtool_unit_tests_can_fail(out: Path, tmp_path: Path) -> None:
