@@ -186,9 +186,9 @@ def test_inventory_alarms(alarms: Expansion) -> None:
     assert slow["annotations"]["summary"] == (
         f"nova-api answers its version document slowly{on}{{{{ end }}}}{{{{ end }}}}"
     )
-    # a counter counts its increase per period; aggregation sum adds the series up
+    # a counter counts its increase per period
     errors = _alarm(files, "cloud-api-errors")
-    assert errors["expr"] == 'sum(increase(osmon_http_responses_total{code="5xx"}[1m])) > 10'
+    assert errors["expr"] == 'increase(osmon_http_responses_total{code="5xx"}[1m]) > 10'
     assert "service" not in errors["labels"] and errors["labels"]["severity"] == "warning"
     galera = _alarm(files, "galera-cluster-degraded")
     assert galera["labels"]["severity"] == "critical" and galera["for"] == "2m"
@@ -200,6 +200,8 @@ def test_alarm_rule_mapping(alarms: Expansion) -> None:
     templated = alarm_rule(dataclasses.replace(base, description="a {{ b }}"))
     assert templated is not None
     assert templated["annotations"]["summary"].startswith('a {{ "{{" }} b }}')
+    total = alarm_rule(dataclasses.replace(base, metric="x_total", aggregation="sum", labels={}))
+    assert total is not None and total["expr"] == "sum(increase(x_total[1m])) > 2.5"
     for aggregation, fn in (("max", "max_over_time"), ("last", "last_over_time")):
         rule = alarm_rule(dataclasses.replace(base, aggregation=aggregation, comparison="le"))
         assert rule is not None and rule["expr"].startswith(f"{fn}(") and " <= 2.5" in rule["expr"]
