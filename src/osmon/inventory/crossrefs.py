@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Hashable, Iterable, Iterator
 
+from osmon.inventory import nagios_names
 from osmon.inventory.alarm import GNOCCHI_TYPES
 from osmon.inventory.alarm import article as _a
 from osmon.inventory.catalog import ALIASES, CATALOG
@@ -201,4 +202,5 @@ def check(inv: Inventory, line_of: LineOf) -> list[Finding]:
             findings.extend(_service(inv, section, name, service))
     findings.extend(_alarm_names(inv, line_of))
     findings.extend(_composites(inv))
+    findings.extend(nagios_names.check(inv))
     return findings

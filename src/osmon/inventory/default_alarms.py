@@ -1,11 +1,13 @@
-"""The alarms every service gets from the catalog, unless the inventory says otherwise.
+"""The Aodh alarms every service gets from the catalog, unless the inventory says otherwise.
 
 Each rule looks at a service's catalog entry and its probes and yields alarms in the inventory's
 own syntax (validated like an operator's). A service's alarm of the same name replaces the
-default one; ``defaults.default_alarms: false`` turns them all off. ``threshold`` alarms need their
-metric in Gnocchi for the Aodh side (the probes' samples are there when the ``sample`` route
-includes a Gnocchi sink); the ``prometheus`` ones read series only Prometheus has (the log
-metrics, labelled per-queue series) and have no Aodh counterpart.
+default one; ``defaults.default_alarms: false`` turns them all off. They are Aodh alarms
+(``gnocchi_aggregation_by_resources_threshold`` on the probes' series, which reach Aodh when the
+``sample`` route includes a Gnocchi sink), not ``threshold`` ones: the same conditions are rules
+of their own in ``osmon generate prometheus`` (``prometheus`` below), and a ``threshold`` alarm
+would give Prometheus a second alert for each. Two conditions read series only Prometheus has
+(the log metrics, per-queue RabbitMQ series): they are Prometheus rules only (no ``build``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ __all__ = ["RULES", "DefaultRule", "default_alarms", "probe_query", "table"]
 Probes = Sequence[tuple[str, str]]  # (probe name, probe type)
 Spec = dict[str, Any]
 
+_AODH = "gnocchi_aggregation_by_resources_threshold"
+
 
 def probe_query(service: str, probe: str | None = None) -> dict[str, Any]:
     """Gnocchi search for the resources of a service's probe targets (ids ``svc_probe@host``).
@@ -34,19 +38,21 @@ def probe_query(service: str, probe: str | None = None) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class DefaultRule:
-    """One kind of default alarm: which services get it (``applies``, for the README) and how."""
+    """One default condition: which services get it, what it watches (for the README), its Aodh
+    alarms (``build``; None: Prometheus only) and the ``osmon generate prometheus`` rule."""
 
     suffix: str
     applies: str
     watches: str
-    backends: str
-    build: Callable[[str, ServiceType, Probes], Iterator[Spec]]
+    prometheus: str
+    build: Callable[[str, ServiceType, Probes], Iterator[Spec]] | None
 
 
 def _down(service: str, entry: ServiceType, probes: Probes) -> Iterator[Spec]:
     if probes:
         yield {
             "name": f"{service}-down",
+            "type": _AODH,
             "metric": PROBE_UP_METRIC,
             "comparison": "lt",
             "threshold": 1,
@@ -62,12 +68,12 @@ def _agents(service: str, entry: ServiceType, probes: Probes) -> Iterator[Spec]:
         if kind == "agent":
             yield {
                 "name": f"{service}-agents-down",
+                "type": _AODH,
                 "metric": "osmon_probe_agents_down",
                 "comparison": "gt",
                 "threshold": 0,
                 "aggregation": "max",
                 "severity": "critical",
-                "labels": {"check": name},
                 "resource_query": probe_query(service, name),
                 "description": f"{service}: agents reported down by their API for 5 minutes",
             }
@@ -79,45 +85,17 @@ def _backlog(service: str, entry: ServiceType, probes: Probes) -> Iterator[Spec]
         if kind == "gnocchi":
             yield {
                 "name": f"{service}-backlog-growing",
+                "type": _AODH,
                 "metric": "openstack_gnocchi_status_measures_to_process",
                 "comparison": "gt",
                 "threshold": 10000,
                 "aggregation": "max",
                 "granularity": 300,
                 "for": "15m",
-                "labels": {"check": name},
                 "resource_query": probe_query(service, name),
                 "description": f"{service}: over 10000 measures waiting for metricd for 15 min",
             }
             return
-
-
-def _queue(service: str, entry: ServiceType, probes: Probes) -> Iterator[Spec]:
-    for _name, kind in probes:
-        if kind == "rabbitmq":
-            sel = f'service="{service}",queue=~"(versioned_)?notifications\\\\..+"'
-            yield {
-                "name": f"{service}-notifications-no-consumer",
-                "type": "prometheus",
-                "expr": f"(rabbitmq_queue_messages{{{sel}}} > 0) and on (target, vhost, queue) "
-                f"(rabbitmq_queue_consumers{{{sel}}} == 0)",
-                "for": "10m",
-                "description": f"{service}: a notification queue fills and nobody consumes it",
-            }
-            return
-
-
-def _api_errors(service: str, entry: ServiceType, probes: Probes) -> Iterator[Spec]:
-    if entry.category == "openstack" and entry.keystone_service_type and entry.logs:
-        total = f'openstack_api_requests_total{{service="{service}"}}'
-        errors = f'openstack_api_requests_total{{service="{service}",status_class="5xx"}}'
-        yield {
-            "name": f"{service}-api-5xx",
-            "type": "prometheus",
-            "expr": f"sum(rate({errors}[5m])) / sum(rate({total}[5m])) > 0.05",
-            "for": "10m",
-            "description": f"{service}: over 5% of API requests answered 5xx (access logs)",
-        }
 
 
 def _certificate(service: str, entry: ServiceType, probes: Probes) -> Iterator[Spec]:
@@ -125,11 +103,11 @@ def _certificate(service: str, entry: ServiceType, probes: Probes) -> Iterator[S
         if kind == "tls":
             yield {
                 "name": f"{service}-certificate-expiring",
+                "type": _AODH,
                 "metric": "osmon_probe_days_left",
                 "comparison": "lt",
                 "threshold": 14,
                 "aggregation": "min",
-                "labels": {"check": name},
                 "resource_query": probe_query(service, name),
                 "description": f"{service}: a TLS certificate expires within 14 days",
             }
@@ -139,42 +117,53 @@ def _certificate(service: str, entry: ServiceType, probes: Probes) -> Iterator[S
 RULES: tuple[DefaultRule, ...] = (
     DefaultRule(
         "down", "every service with a probe", "`probe_success` min < 1 for 5 min (critical)",
-        "Aodh + Prometheus", _down,
+        "`ServiceDown`", _down,
     ),
     DefaultRule(
         "agents-down", "services with an `agent` probe (nova/cinder/neutron workers, heat-engine)",
-        "`osmon_probe_agents_down` max > 0 for 5 min (critical)", "Aodh + Prometheus", _agents,
+        "`osmon_probe_agents_down` max > 0 for 5 min (critical)", "`Openstack<Api>AgentDown`",
+        _agents,
     ),
     DefaultRule(
         "backlog-growing", "`gnocchi-api` with a `gnocchi` probe",
         "`openstack_gnocchi_status_measures_to_process` max > 10000 for 15 min (5 min periods)",
-        "Aodh + Prometheus", _backlog,
-    ),
-    DefaultRule(
-        "notifications-no-consumer", "`rabbitmq` (its `rabbitmq` probe)",
-        "a notification queue with messages and 0 consumers for 10 min", "Prometheus", _queue,
-    ),
-    DefaultRule(
-        "api-5xx", "every OpenStack API service (catalog entries with a Keystone type and logs)",
-        "5xx share of `openstack_api_requests_total` (access logs) > 5% for 10 min",
-        "Prometheus", _api_errors,
+        "`GnocchiBacklogGrowing`", _backlog,
     ),
     DefaultRule(
         "certificate-expiring", "services with a `tls` probe",
-        "`osmon_probe_days_left` min < 14 for 5 min (warning)", "Aodh + Prometheus", _certificate,
+        "`osmon_probe_days_left` min < 14 for 5 min (warning)", "`ProbeCertificateExpiring`",
+        _certificate,
+    ),
+    DefaultRule(
+        "notifications-no-consumer", "`rabbitmq` (its `rabbitmq` probe)",
+        "a notification queue with messages and no consumer (per-queue series)",
+        "`RabbitmqQueueWithoutConsumer`", None,
+    ),
+    DefaultRule(
+        "api-5xx", "every OpenStack API service with access logs",
+        "5xx share of `openstack_api_requests_total` (log metrics)", "`OpenstackApi5xxRate`",
+        None,
     ),
 )  # fmt: skip
 
 
 def default_alarms(service: str, entry: ServiceType, probes: Probes) -> list[Spec]:
     """The default alarms of one service, as inventory alarm mappings."""
-    return [spec for rule in RULES for spec in rule.build(service, entry, probes)]
+    return [
+        spec
+        for rule in RULES
+        if rule.build is not None
+        for spec in rule.build(service, entry, probes)
+    ]
 
 
 def table() -> str:
-    """The README's table of default alarms (Markdown)."""
-    lines = ["| alarm | services | condition | backends |", "|---|---|---|---|"]
-    lines += [
-        f"| `<service>-{r.suffix}` | {r.applies} | {r.watches} | {r.backends} |" for r in RULES
+    """The README's table of the default conditions (Markdown)."""
+    lines = [
+        "| condition | services | watches | Aodh alarm | Prometheus rule |",
+        "|---|---|---|---|---|",
     ]
+    for r in RULES:
+        aodh = f"`<service>-{r.suffix}`" if r.build is not None else "— (Prometheus only)"
+        lines.append(f"| {r.suffix} | {r.applies} | {r.watches} | {aodh} | {r.prometheus} |")
     return "\n".join(lines)

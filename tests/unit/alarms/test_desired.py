@@ -41,7 +41,7 @@ def test_names_marker_and_actions() -> None:
         "osmon-prod-ms",
         "osmon-prod-r",
         "osmon-prod-t",
-    ]  # the prometheus alarm 'p' and keystone-api-5xx go to Prometheus only
+    ]  # the prometheus alarm 'p' goes to the Prometheus rules only
     t = got["osmon-prod-t"]
     assert t["description"] == "prod: t [osmon_owner=prod]"
     assert t["alarm_actions"] == t["ok_actions"] == t["insufficient_data_actions"] == [URL]

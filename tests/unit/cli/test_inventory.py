@@ -76,7 +76,7 @@ def test_show_table_lists_every_section() -> None:
         assert title in result.stdout
     assert "rabbitmq/amqp@localhost" in result.stdout
     assert result.stdout.rstrip().endswith(
-        "9 probes, 8 log_sources, 13 alarms, 1 nagios_hosts, 19 nagios_services, "
+        "9 probes, 8 log_sources, 9 alarms, 1 nagios_hosts, 19 nagios_services, "
         "2 notification_exchanges"
     )
 

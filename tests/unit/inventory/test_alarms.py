@@ -165,36 +165,40 @@ def test_default_alarms_per_service() -> None:
     )
     by_id = {a.id: a for a in exp.alarms}
     assert sorted(by_id) == [
-        "gnocchi-api-api-5xx",
         "gnocchi-api-backlog-growing",
         "gnocchi-api-down",
-        "nova-api-api-5xx",
         "nova-api-certificate-expiring",
         "nova-api-down",
         "nova-compute-agents-down",
         "nova-compute-down",
         "rabbitmq-down",
-        "rabbitmq-notifications-no-consumer",
-    ]
+    ]  # the 5xx rate and the queue without consumer are Prometheus rules only
     down = by_id["nova-api-down"]
+    assert (down.type, down.backends) == ("gnocchi_aggregation_by_resources_threshold", ("aodh",))
     assert (down.metric, down.aggregation, down.comparison, down.threshold) == (
         "probe_success",
         "min",
         "lt",
         1.0,
     )
-    assert (down.severity, down.evaluation_periods, down.backends) == (
-        "critical",
-        5,
-        ("aodh", "prometheus"),
-    )
+    assert (down.severity, down.evaluation_periods) == ("critical", 5)
+    assert down.resource_query == {"like": {"original_resource_id": "nova-api\\_%"}}
     assert by_id["nova-compute-agents-down"].resource_query == {
         "like": {"original_resource_id": "nova-compute\\_agent%"}
     }
-    assert by_id["gnocchi-api-backlog-growing"].evaluation_periods == 3
-    queue = by_id["rabbitmq-notifications-no-consumer"]
-    assert queue.backends == ("prometheus",) and "rabbitmq_queue_consumers" in (queue.expr or "")
-    assert by_id["nova-api-api-5xx"].backends == ("prometheus",)
+    backlog = by_id["gnocchi-api-backlog-growing"]
+    assert (backlog.metric, backlog.granularity, backlog.evaluation_periods) == (
+        "openstack_gnocchi_status_measures_to_process",
+        300.0,
+        3,
+    )
+    cert = by_id["nova-api-certificate-expiring"]
+    assert (cert.metric, cert.threshold, cert.severity) == (
+        "osmon_probe_days_left",
+        14.0,
+        "warning",
+    )
+    assert all(a.backends == ("aodh",) for a in exp.alarms)
 
 
 def test_a_service_alarm_of_the_same_name_replaces_the_default() -> None:

@@ -54,7 +54,7 @@ def test_one_line_service_gets_sensible_checks() -> None:
         "Europe/Paris",
         "nova-api",
     )
-    assert ids(exp.alarms) == ["nova-api-api-5xx", "nova-api-down"]
+    assert ids(exp.alarms) == ["nova-api-down"]
     assert ids(exp.nagios_services) == [
         "ctl1;nova-api api",
         "ctl1;nova-api process",
@@ -197,7 +197,7 @@ def test_alarms_defaults_and_overrides() -> None:
         " evaluation_periods: 7}\n"
     )
     alarms = {a.id: a for a in exp.alarms}
-    assert sorted(alarms) == ["global", "keystone-api-5xx", "keystone-down", "slow"]
+    assert sorted(alarms) == ["global", "keystone-down", "slow"]
     down = alarms["keystone-down"]
     assert (down.metric, down.comparison, down.for_seconds, down.evaluation_periods) == (
         "up",
@@ -261,7 +261,7 @@ def test_example_inventory_counts() -> None:
     assert exp.counts == {
         "probes": 94,
         "log_sources": 82,
-        "alarms": 61,
+        "alarms": 50,
         "nagios_hosts": 6,
         "nagios_services": 170,
         "notification_exchanges": 8,
@@ -283,7 +283,7 @@ def test_local_inventory_counts() -> None:
     assert exp.counts == {
         "probes": 9,
         "log_sources": 8,
-        "alarms": 13,
+        "alarms": 9,
         "nagios_hosts": 1,
         "nagios_services": 19,
         "notification_exchanges": 2,
