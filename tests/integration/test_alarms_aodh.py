@@ -368,3 +368,43 @@ def test_a_default_alarm_query_selects_its_service_probe_targets_in_gnocchi(
         return value
 
     assert (aggregate("min"), aggregate("max")) == (0.0, 1.0)  # not the 7.0 of '<service>x'
+
+
+def test_a_type_change_is_an_update_aodh_accepts(cloud: Cloud) -> None:
+    head = (
+        f"cloud: {{name: {cloud.name}}}\ndefaults: {{default_alarms: false}}\n"
+        "hosts:\n  ctl1: {address: 127.0.0.1, roles: [controller]}\nalarms:\n"
+    )
+    cloud.path.write_text(
+        head + "  - {name: one, type: gnocchi_resources_threshold, metric: m, comparison: lt,"
+        " threshold: 0, resource_id: abc}\n  - {name: two, type: event, event_type: x}\n"
+    )
+    assert cloud.run("apply").exit_code == 0
+    ids = {name: a["alarm_id"] for name, a in by_name(cloud).items()}
+    cloud.path.write_text(
+        head + "  - {name: one, type: event, event_type: y}\n"
+        "  - {name: two, type: composite, composite: {or: [t1, t2]}}\n"
+        "  - {name: t1, metric: m, comparison: gt, threshold: 1}\n"
+        "  - {name: t2, metric: m, comparison: gt, threshold: 2}\n"
+    )
+    doc = cloud.plan()
+    assert [(c["action"], c["name"].rsplit("-", 1)[1]) for c in doc["changes"]] == [
+        ("create", "t1"),
+        ("create", "t2"),
+        ("update", "one"),
+        ("update", "two"),
+    ]
+    assert [f["key"] for f in doc["changes"][2]["fields"]] == ["type", "event_rule"]
+    assert cloud.run("apply").exit_code == 0
+    after = by_name(cloud)
+    one, two = after[f"osmon-{cloud.name}-one"], after[f"osmon-{cloud.name}-two"]
+    assert (one["alarm_id"], one["type"], one["event_rule"]["event_type"]) == (
+        ids[f"osmon-{cloud.name}-one"],
+        "event",
+        "y",
+    )
+    assert (two["type"], [r["threshold"] for r in two["composite_rule"]["or"]]) == (
+        "composite",
+        [1.0, 2.0],
+    )
+    assert cloud.plan()["changes"] == []
