@@ -12,6 +12,7 @@ import asyncio
 import logging
 import signal
 import socket
+import ssl
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -37,6 +38,9 @@ from osmon.spool import Spool
 log = logging.getLogger(__name__)
 
 SHUTDOWN_BUDGET = 8.0
+
+ALARMS_SOURCE = "alarms"
+"""Name of the Aodh webhook receiver among the sources (``/status``, batches)."""
 
 
 def build_router(
@@ -102,7 +106,14 @@ class Daemon:
             name: source_factory(c.type)(name, c.options(), self.ctx)
             for name, c in cfg.enabled_sources().items()
         }
+        if cfg.alarms is not None:  # the Aodh webhook runs like a source: queue → router
+            from osmon.alarms.webhook import build as build_webhook
+
+            if ALARMS_SOURCE in self.sources:
+                raise ValueError(f"sources.{ALARMS_SOURCE}: the name is the alarm webhook's")
+            self.sources[ALARMS_SOURCE] = build_webhook(ALARMS_SOURCE, cfg.alarms, self.ctx)
         self.http = HttpServer(self.registry, self.status, self.healthy)
+        self._ssl = self._tls()  # read now: a bad certificate is a start-up error, not a crash
         for src in self.sources.values():  # a source may serve its own endpoints (/v1/probes)
             for method, path, handler in getattr(src, "routes", list)():
                 self.http.add_route(method, path, handler)
@@ -137,6 +148,14 @@ class Daemon:
             **self.router.status(),
         }
 
+    def _tls(self) -> ssl.SSLContext | None:
+        tls = self.cfg.http.tls
+        if tls is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls.cert, tls.key)
+        return context
+
     def request_stop(self) -> None:
         self._stop.set()
 
@@ -166,7 +185,7 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
         loop.add_signal_handler(signal.SIGHUP, self._sighup)
-        await self.http.start(self.cfg.http.listen, self.cfg.http.port)
+        await self.http.start(self.cfg.http.listen, self.cfg.http.port, self._ssl)
         log.info("listening on %s", self.http.bound)
         await self.router.start()
         tasks = [
