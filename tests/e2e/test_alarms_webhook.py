@@ -9,14 +9,13 @@ import ssl
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from osmon.config import default_config_path
-from tests.e2e.alarm_hooks import SECRET, Hook, aodh_body, post
+from tests.e2e.alarm_hooks import SECRET, Hook, aodh_body, post, wait_until
 from tests.e2e.daemon_proc import OSMON, DaemonProc, http_get
 from tests.integration.pipeline import free_port
 
@@ -38,16 +37,6 @@ def config(tmp: Path, **extra: Any) -> Path:
     p = tmp / "osmon.yaml"
     p.write_text(yaml.safe_dump(cfg))
     return p
-
-
-def wait_until(cond: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = cond()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def metrics(base: str) -> str:
