@@ -180,7 +180,7 @@ def _why(exc: Exception) -> str:
 
 def build(name: str, opts: AlarmsOptions, ctx: Context) -> AlarmWebhook:
     """The receiver; ``ValueError`` (one line) when the secret's variable is unset or short."""
-    secret = os.environ.get(opts.webhook_secret_env, "")
+    secret = os.environ.get(opts.webhook_secret_env, "").strip()  # as ``osmon alarms`` reads it
     if not secret:
         raise ValueError(f"alarms.webhook_secret_env: {opts.webhook_secret_env} is not set")
     if len(secret) < MIN_SECRET:

@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
+from yarl import URL
 
 from osmon.alarms.webhook import PATH, AlarmWebhook, build
 from osmon.batch import Batch
@@ -208,6 +210,25 @@ async def test_basic_credentials_are_accepted(h: Harness) -> None:
     assert resp.status == 202
     await h.settle()
     assert len(h.events()) == 1
+
+
+async def test_a_percent_encoded_secret_with_a_slash_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``osmon alarms apply`` writes the token percent-encoded; a trailing newline is no part."""
+    special = "a/b+c=d e%f-0123456789"
+    monkeypatch.setenv("OSMON_TEST_ALARM_SECRET", special + "\n")
+    options = AlarmsOptions.model_validate({"webhook_secret_env": "OSMON_TEST_ALARM_SECRET"})
+    ctx = Context(load_text(INVENTORY, "inv.yaml"), tmp_path, CollectorRegistry())
+    hook = build("alarms", options, ctx)
+    app = web.Application()
+    for method, path, handler in hook.routes():
+        app.router.add_route(method, path, handler)
+    async with TestClient(TestServer(app)) as client:
+        url = URL(str(client.make_url(PATH)) + "/" + quote(special, safe=""), encoded=True)
+        assert (await client.session.post(url, json=body())).status == 202
+        wrong = URL(str(client.make_url(PATH)) + "/" + quote("a/b", safe=""), encoded=True)
+        assert (await client.session.post(wrong, json=body())).status == 401
 
 
 async def test_oversized_body_is_413(h: Harness) -> None:
