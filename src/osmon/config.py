@@ -154,7 +154,7 @@ class AlarmsNagiosOptions(BaseModel):
     enabled: bool = True
     host: str | None = Field(None, description="Nagios host of the results (default: the cloud).")
     service: str = Field(
-        "alarm {alarm}", description="Service description; {alarm} is the inventory alarm id."
+        "alarm: {alarm}", description="Service description; {alarm} is the inventory alarm id."
     )
 
 

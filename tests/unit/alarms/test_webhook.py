@@ -175,7 +175,7 @@ async def test_inventory_alarm_becomes_a_nagios_result(h: Harness) -> None:
     await h.client.post(f"{PATH}/{SECRET}", json=body(name="someone-elses"))
     await h.settle()
     [(host, service, state, output)] = h.feed.results
-    assert (host, service, state) == ("prod", "alarm cpu-high", State.CRITICAL)
+    assert (host, service, state) == ("prod", "alarm: cpu-high", State.CRITICAL)
     assert output.startswith("CRITICAL - alarm: Transition to alarm")
 
 
