@@ -4,13 +4,16 @@ Threshold: osmon's notifications source and Gnocchi sink write ``memory`` measur
 instance into the real Gnocchi; a ``gnocchi_resources_threshold`` alarm on it (made here with
 aodhclient, its action the daemon's webhook URL) is breached, aodh-evaluator (every 5 s) moves it
 to alarm, aodh-notifier POSTs to osmon, and osmon exposes ``osmon_alarm_state … 1`` and writes
-the ``alarm.transition`` event. Event: a Ceilometer-format event published on RabbitMQ (topic
-``alarm.all``) → aodh-listener → aodh-notifier → the same webhook. Alarms live in a project of
+the ``alarm.transition`` event; a lower measure then brings it back to ok (state 0).
+
+Event: a Ceilometer-format event published on RabbitMQ (topic ``alarm.all``) → aodh-listener →
+aodh-notifier → the same webhook, called with basic credentials. Alarms live in a project of
 their own per test and are deleted afterwards.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import uuid
@@ -83,6 +86,14 @@ def start_osmon(tmp: Path, stack: Stack, transport_url: str | None) -> tuple[Dae
     return d, base
 
 
+def publish(url: str, notes: list[Notification]) -> None:
+    pub = Publisher(url, exchange="nova", topic="notifications")
+    try:
+        replay(notes, pub)
+    finally:
+        pub.close()
+
+
 def webhook_url(base: str) -> str:
     return f"{base}/v1/alarms/aodh/{SECRET}"
 
@@ -115,11 +126,7 @@ def test_threshold_loop_gnocchi_measures_to_aodh_evaluator_to_osmon(
             "the notification listener",
         )
         notes, expected = instance_exists(1, uuid.uuid4().hex, start_value=4096)
-        pub = Publisher(rabbit_vhost, exchange="nova", topic="notifications")
-        try:
-            replay(notes, pub)
-        finally:
-            pub.close()
+        publish(rabbit_vhost, notes)
         assert wait_measures(gnocchi_client, expected, timeout=90) == expected
         [instance] = expected
         name = f"osmon-it-memory-{uuid.uuid4().hex[:8]}"
@@ -135,7 +142,7 @@ def test_threshold_loop_gnocchi_measures_to_aodh_evaluator_to_osmon(
                     "metric": "memory",
                     "resource_id": instance,
                     "resource_type": "instance",
-                    "aggregation_method": "mean",
+                    "aggregation_method": "last",
                     "granularity": 60,
                     "evaluation_periods": 1,
                     "threshold": 1024.0,
@@ -150,6 +157,20 @@ def test_threshold_loop_gnocchi_measures_to_aodh_evaluator_to_osmon(
         assert event["current"] == "alarm"
         assert "4096" in event["reason"]
         assert aodh.alarm.get(alarm["alarm_id"])["state"] == "alarm"
+
+        # back under the threshold: the evaluator's next cycle calls the ok action
+        payload = {**notes[0].payload, "memory_mb": 256.0}
+        publish(rabbit_vhost, [dataclasses.replace(notes[0], payload=payload)])
+        line = state_line(name, "critical", 0)
+        wait_until(lambda: line in http_get(base + "/metrics")[1].decode(), 120, line)
+        ok = wait_until(
+            lambda: [t for t in transitions(tmp_path, name) if t["current"] == "ok"],
+            30,
+            "the ok transition",
+        )
+        assert ok[0]["previous"] == "alarm"
+        counted = f'{{alarm_name="{name}",current="ok",severity="critical"}} 1.0'
+        assert "osmon_alarm_transitions_total" + counted in http_get(base + "/metrics")[1].decode()
     finally:
         assert d.terminate() == 0
     assert SECRET not in d.log()
