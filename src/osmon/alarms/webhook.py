@@ -103,12 +103,16 @@ class AlarmWebhook:
         if request.content_length is not None and request.content_length > limit:
             self._count("too_large")
             return _error(413, f"body larger than {limit} bytes")
-        body = await request.content.read(limit + 1)
-        if len(body) > limit:
-            self._count("too_large")
-            return _error(413, f"body larger than {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.content.iter_any():  # chunked bodies have no length to trust
+            size += len(chunk)
+            if size > limit:
+                self._count("too_large")
+                return _error(413, f"body larger than {limit} bytes")
+            chunks.append(chunk)
         try:
-            note = AodhNotification.model_validate(json.loads(body))
+            note = AodhNotification.model_validate(json.loads(b"".join(chunks)))
         except (ValueError, UnicodeDecodeError) as exc:
             self._count("invalid")
             return _error(400, _why(exc))

@@ -231,6 +231,20 @@ async def test_a_percent_encoded_secret_with_a_slash_matches(
         assert (await client.session.post(wrong, json=body())).status == 401
 
 
+async def test_a_body_in_many_small_chunks_is_read_whole(h: Harness) -> None:
+    data = json.dumps(body(reason="r" * 1500)).encode()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(data), 7):
+            yield data[i : i + 7]
+            await asyncio.sleep(0)
+
+    resp = await h.client.post(f"{PATH}/{SECRET}", data=chunks())
+    assert resp.status == 202
+    await h.settle()
+    assert h.events()[0].traits["reason"] == "r" * 1500
+
+
 async def test_oversized_body_is_413(h: Harness) -> None:
     big = body(reason="x" * 4000)
     resp = await h.client.post(f"{PATH}/{SECRET}", json=big)
