@@ -177,7 +177,7 @@ class AlarmsOptions(BaseModel):
 
 
 FORWARD_SINK = "alarms-forward-{index}"
-"""Name of the ``webhook`` sink made for ``alarms.forward[index]``."""
+"""Name of the ``webhook`` sink the daemon builds for ``alarms.forward[index]``."""
 
 
 class DaemonConfig(BaseModel):
@@ -199,20 +199,6 @@ class DaemonConfig(BaseModel):
     )
     alarms: AlarmsOptions | None = Field(None, description="The Aodh webhook receiver.")
     source_path: Path | None = Field(None, exclude=True)
-
-    @model_validator(mode="after")
-    def _forward_sinks(self) -> DaemonConfig:
-        """``alarms.forward`` targets become ``webhook`` sinks routed for events, so a target
-        that is down is retried and spooled like any backend."""
-        for i, hook in enumerate(self.alarms.forward if self.alarms else ()):
-            name = FORWARD_SINK.format(index=i)
-            self.sinks[name] = ComponentOptions.model_validate(
-                {"type": "webhook", **hook.model_dump()}
-            )
-            events = self.routes.setdefault(Kind.EVENT, [])
-            if name not in events:
-                events.append(name)
-        return self
 
     def enabled_sinks(self) -> dict[str, ComponentOptions]:
         return {k: v for k, v in self.sinks.items() if v.enabled}

@@ -46,7 +46,8 @@ def test_alarms_requires_the_secret_variable_name(tmp_path: Path) -> None:
     assert "alarms.webhook_secret_env: Field required" in info.value.problems[0]
 
 
-def test_forward_targets_become_webhook_sinks_routed_for_events(tmp_path: Path) -> None:
+def test_forward_targets_are_parsed_not_routed(tmp_path: Path) -> None:
+    """The daemon builds their sinks behind a router of its own (``build_forward``)."""
     cfg = load_config(
         write(
             tmp_path,
@@ -58,8 +59,19 @@ def test_forward_targets_become_webhook_sinks_routed_for_events(tmp_path: Path) 
             "    - {url: 'http://127.0.0.1:1/hook', headers_env: {X-Token: HOOK_TOKEN}}\n",
         )
     )
-    sink = cfg.sinks["alarms-forward-0"]
-    assert sink.type == "webhook"
-    assert sink.options()["url"] == "http://127.0.0.1:1/hook"
-    assert sink.options()["headers_env"] == {"X-Token": "HOOK_TOKEN"}
-    assert cfg.routes[Kind.EVENT] == ["archive", "alarms-forward-0"]
+    assert cfg.alarms is not None
+    [hook] = cfg.alarms.forward
+    assert (hook.url, hook.headers_env) == ("http://127.0.0.1:1/hook", {"X-Token": "HOOK_TOKEN"})
+    assert set(cfg.sinks) == {"archive"} and cfg.routes[Kind.EVENT] == ["archive"]
+
+
+def test_unknown_forward_key_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "alarms:\n  webhook_secret_env: S\n  forward:\n    - {url: 'http://h/', token: x}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.problems == [
+        f"{path}:5: alarms.forward.0.token: Extra inputs are not permitted"
+    ]
