@@ -3,8 +3,9 @@
 Being a sink is what makes forwarding durable: the router retries a hook that fails, spools
 what it still refuses, and replays the spool in order when the hook answers again, so a hook
 that is down loses no transition. Each transition is POSTed on its own, with Aodh's own body
-(``Event.raw``), because hooks written for Aodh expect exactly that; events of other types
-(notifications routed to the same sinks) are accepted and ignored.
+(``Event.raw``), because hooks written for Aodh expect exactly that. The daemon puts the
+``alarms.forward`` hooks behind a router only the webhook feeds; configured as an ordinary sink
+routed for ``event``, it accepts and ignores the events of other types (``event_types``).
 """
 
 from __future__ import annotations
