@@ -57,7 +57,7 @@ class AodhNotification(BaseModel):
     severity: Literal["low", "moderate", "critical"] | None
     previous: AodhState | None
     current: AodhState
-    reason: str = Field(max_length=8192)
+    reason: str  # bounded by max_body_bytes: a long (composite) reason is never refused
     reason_data: dict[str, Any]
 
 
