@@ -5,6 +5,7 @@ across kill -9, delivered when it answers)."""
 from __future__ import annotations
 
 import json
+import signal
 import ssl
 import subprocess
 import time
@@ -178,3 +179,29 @@ def test_forward_hook_down_spooled_across_kill_9_then_delivered(tmp_path: Path) 
         hook.stop()
         if d.proc.poll() is None:
             assert d.terminate() == 0
+
+
+def test_sighup_maps_a_newly_added_inventory_alarm(tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text("cloud: {name: e2e}\nhosts: {ctl1: {address: 127.0.0.1}}\n")
+    d = DaemonProc(
+        ["-c", str(config(tmp_path, inventory=str(inventory)))], env=ENV, log=tmp_path / "log"
+    )
+    try:
+        base = d.wait_listening()
+        d.wait_http(base + "/healthz")
+        url = f"{base}/v1/alarms/aodh/{SECRET}"
+        assert post(url, aodh_body("osmon-e2e-disk-full")) == 202
+        wait_until(lambda: archived(tmp_path), 15, "the first event")
+        assert archived(tmp_path)[0][3]["inventory_alarm"] == ""
+        alarm = "{name: disk-full, metric: disk, comparison: gt, threshold: 90}"
+        inventory.write_text(inventory.read_text() + f"alarms:\n  - {alarm}\n")
+        d.proc.send_signal(signal.SIGHUP)
+        wait_until(
+            lambda: d.status(base)["sources"]["alarms"]["inventory_alarms"] == 1, 15, "reload"
+        )
+        assert post(url, aodh_body("osmon-e2e-disk-full", current="ok")) == 202
+        second = wait_until(lambda: archived(tmp_path)[1:], 15, "the second event")
+        assert second[0][3]["inventory_alarm"] == "disk-full"
+    finally:
+        assert d.terminate() == 0
