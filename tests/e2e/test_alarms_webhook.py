@@ -1,6 +1,6 @@
 """The Aodh webhook in a real ``osmon run``: effects on /metrics and the event sink, the secret
-kept out of everything, start-up refusals, TLS, and a forward hook that is down (spooled, kept
-across kill -9, delivered when it answers)."""
+kept out of everything, start-up refusals, TLS, SIGHUP, and a forward hook that is down (spooled,
+kept across kill -9, delivered when it answers)."""
 
 from __future__ import annotations
 
