@@ -82,9 +82,8 @@ def build_forward(cfg: DaemonConfig, ctx: Context, metrics: SelfMetrics, spool: 
     """The ``alarms.forward`` hooks (``webhook`` sinks) behind a router of their own, fed only by
     the alarm webhook: a hook that is down spools alarm transitions, not every routed event."""
     hooks = cfg.alarms.forward if cfg.alarms else []
-    factory = sink_factory("webhook")
-    sinks = [
-        factory(FORWARD_SINK.format(index=i), hook.model_dump(), ctx)
+    sinks: list[Sink] = [
+        sink_factory("webhook")(FORWARD_SINK.format(index=i), hook.model_dump(), ctx)
         for i, hook in enumerate(hooks)
     ]
     r = cfg.retry
