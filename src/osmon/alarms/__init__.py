@@ -1,9 +1,10 @@
-"""Aodh alarms from the inventory: desired bodies, a pure plan, and applying it.
+"""Alarms: Aodh alarms from the inventory, and the webhook that brings their transitions back.
 
 ``desired`` turns ``Expansion.alarms`` into Aodh bodies (names ``osmon-<cloud>-<id>``, the
 ownership marker, the webhook actions); ``plan`` diffs them with Aodh's list; ``aodh`` talks to
 Aodh (aodhclient, imported on use); ``report`` prints a plan with the secret redacted;
-``actions`` builds the webhook URL and reads its secret.
+``actions`` builds the webhook URL and reads its secret. ``webhook`` is the daemon's receiver
+of those actions and ``effects`` what a transition does (imported by the daemon, not here).
 """
 
 from __future__ import annotations
