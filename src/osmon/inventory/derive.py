@@ -30,6 +30,7 @@ from osmon.inventory.resolve import ResolvedProbe, hosts_for, probes_for, servic
 
 __all__ = ["expand"]
 
+_QUERIED = frozenset({"threshold", "gnocchi_aggregation_by_resources_threshold"})
 _AODH_SEVERITY = {"info": "low", "warning": "moderate", "critical": "critical"}
 _HTTP_TYPES = frozenset({"http", "haproxy", "rabbitmq", "gnocchi", "aodh"})
 _SCHEME_PORTS = {"http": 80, "https": 443}
@@ -194,7 +195,7 @@ def _alarm(
     else:
         backends = ("aodh",)
     resource_query: Mapping[str, Any] | None = alarm.resource_query
-    if resource_query is None and alarm.type == "threshold":
+    if resource_query is None and alarm.type in _QUERIED:
         resource_query = query
     composite = alarm.composite
     return ex.Alarm(

@@ -214,3 +214,14 @@ def test_readme_default_alarms_table_is_current() -> None:
     text = README.read_text()
     block = text.split(ALARMS_START, 1)[1].split(ALARMS_END, 1)[0].strip("\n")
     assert block == table(), "run: python -m osmon.inventory.readme --write README.md"
+
+
+def test_an_aodh_aggregation_under_a_service_also_watches_its_probe_targets() -> None:
+    text = HEAD.replace(
+        "  keystone: {}\n",
+        "  keystone:\n    alarms: [{name: agg, type: gnocchi_aggregation_by_resources_threshold,"
+        " metric: probe_success, comparison: lt, threshold: 1}]\n",
+    )
+    alarms = {a.id: a for a in expand(load_text(text + "  []\n", "inv.yaml")).alarms}
+    assert alarms["agg"].resource_query == {"like": {"original_resource_id": "keystone\\_%"}}
+    assert alarms["agg"].backends == ("aodh",)
