@@ -1,10 +1,10 @@
 """What every OpenStack deployment shares, so that an inventory only says what is particular.
 
-One entry per service type: default port and URL scheme, version-document path and the statuses
-it answers with, log files and their format, process names, notification exchange and topics, the
-Keystone catalog ``service_type``, the agent binary name in its API's service list, the default
-probes and the Nagios check kinds. Paths follow the Debian/Ubuntu packages; every value can be
-overridden per service in the inventory.
+One entry per service type: default port and URL scheme, version-document path, the statuses and
+body (regex) it answers with, log files and their format, process names, notification exchange and
+topics, the Keystone catalog ``service_type``, the agent binary name in its API's service list,
+the default probes and the Nagios check kinds. Paths follow the Debian/Ubuntu packages; every
+value can be overridden per service in the inventory.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ __all__ = [
 ]
 
 ProbeType: TypeAlias = Literal[
-    "http", "tcp", "tls", "rabbitmq", "galera", "memcached", "haproxy", "agent"
+    "http", "tcp", "tls", "process", "rabbitmq", "galera", "memcached", "haproxy", "agent"
 ]
 PROBE_TYPES: Final[tuple[str, ...]] = (
-    "http", "tcp", "tls", "rabbitmq", "galera", "memcached", "haproxy", "agent",
+    "http", "tcp", "tls", "process", "rabbitmq", "galera", "memcached", "haproxy", "agent",
 )  # fmt: skip
 
 LogFormat: TypeAlias = Literal[
@@ -70,6 +70,7 @@ PROBE_METRICS: Final[dict[str, tuple[str, ...]]] = {
     "http": ("response_time",),
     "tcp": ("response_time",),
     "tls": ("days_left",),
+    "process": ("process_count",),
     "rabbitmq": ("response_time",),
     "galera": ("response_time", "cluster_size"),
     "memcached": ("response_time",),
@@ -82,6 +83,7 @@ DEFAULT_THRESHOLDS: Final[dict[str, tuple[str | None, str | None]]] = {
     "response_time": ("2", "10"),
     "days_left": ("30:", "7:"),
     "backends_down": ("0", None),
+    "process_count": (None, "1:"),
 }
 
 #: The gauge every probe exports (1 up, 0 down); the default "down" alarms watch it.
@@ -118,6 +120,7 @@ class ServiceType:
     scheme: Literal["http", "https"] = "http"
     version_path: str | None = None
     expected_status: tuple[int, ...] = (200,)
+    body_pattern: str | None = None
     probes: tuple[ProbeDefault, ...] = ()
     logs: tuple[LogDefault, ...] = ()
     processes: tuple[str, ...] = ()
@@ -132,6 +135,8 @@ class ServiceType:
 _CTL: Final = ("controller",)
 _NOVA_TOPICS: Final = ("notifications", "versioned_notifications")
 _API_PROBES: Final = (ProbeDefault("api", "http"),)
+#: What every OpenStack version document holds: ``{"version": …}`` or ``{"versions": …}``.
+_VERSIONS: Final = r'"versions?"\s*:'
 
 
 def _oslo(project: str, *names: str) -> tuple[LogDefault, ...]:
@@ -158,6 +163,7 @@ def _api(
         port=port,
         version_path=path,
         expected_status=status,
+        body_pattern=_VERSIONS,
         probes=_API_PROBES,
         logs=_oslo(project, name),
         processes=(process or name,),
@@ -199,6 +205,7 @@ def _infra(
     logs: tuple[LogDefault, ...],
     processes: tuple[str, ...],
     path: str | None = None,
+    body: str | None = None,
 ) -> ServiceType:
     return ServiceType(
         name=name,
@@ -207,6 +214,7 @@ def _infra(
         default_roles=roles,
         port=port,
         version_path=path,
+        body_pattern=body,
         probes=probes,
         logs=logs,
         processes=processes,
@@ -346,6 +354,7 @@ _ENTRIES: Final[tuple[ServiceType, ...]] = (
         _MON,
         port=9090,
         path="/-/healthy",
+        body="Healthy",
         probes=(ProbeDefault("api", "http"),),
         logs=(),
         processes=("prometheus",),

@@ -23,12 +23,20 @@ from osmon.inventory.catalog import (
 from osmon.inventory.crossrefs import check
 from osmon.inventory.model import Alarm, Inventory, LogFile, Service, Threshold
 from osmon.inventory.problems import InventoryError, Problem
-from osmon.inventory.resolve import ResolvedProbe, hosts_for, probes_for, service_type, tls_for
+from osmon.inventory.resolve import (
+    ResolvedProbe,
+    hosts_for,
+    probes_for,
+    processes_for,
+    service_type,
+    tls_for,
+)
 
 __all__ = ["expand"]
 
 _AODH_SEVERITY = {"info": "low", "warning": "moderate", "critical": "critical"}
 _HTTP_TYPES = frozenset({"http", "haproxy"})
+_ADDRESS_ONLY = frozenset({"agent", "process"})
 _SCHEME_PORTS = {"http": 80, "https": 443}
 
 
@@ -114,6 +122,7 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
             or entry.expected_status
         )
     agent = probe.type == "agent"
+    local = probe.type in _ADDRESS_ONLY
     return ex.Probe(
         id=f"{svc.name}/{probe.name}" + (f"@{host}" if host is not None else ""),
         service=svc.name,
@@ -122,8 +131,8 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
         type=probe.type,
         host=host,
         address=address,
-        port=None if agent else port,
-        url=None if agent else url,
+        port=None if local else port,
+        url=None if local else url,
         interval=(spec.interval if spec is not None else None) or defaults.interval,
         timeout=(spec.timeout if spec is not None else None) or defaults.timeout,
         expected_status=tuple(expected),
@@ -134,7 +143,25 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
         contacts=svc.contacts,
         keystone_service_type=entry.agent_api if agent else entry.keystone_service_type,
         agent_binary=entry.agent_binary if agent else None,
+        body_pattern=_body_pattern(probe, entry),
+        follow_redirects=spec.follow_redirects if spec is not None else False,
+        client_cert=tls.client_cert,
+        client_key=tls.client_key,
+        processes=processes_for(svc.spec, entry) if probe.type == "process" else (),
     )
+
+
+def _body_pattern(probe: ResolvedProbe, entry: ServiceType) -> str | None:
+    """The probe's own pattern; else the catalog's, for the probes osmon derives of the version
+    document (not for a probe whose ``path`` or ``url`` points elsewhere)."""
+    spec = probe.spec
+    if probe.type != "http":
+        return None
+    if spec is not None and spec.body_pattern is not None:
+        return spec.body_pattern
+    if probe.default is None or (spec is not None and (spec.path or spec.url)):
+        return None
+    return entry.body_pattern
 
 
 def _probes(svc: _Service) -> Iterator[ex.Probe]:
@@ -195,7 +222,8 @@ def _alarm(
 def _alarms(svc: _Service) -> Iterator[ex.Alarm]:
     own = {alarm.name for alarm in svc.spec.alarms}
     down = f"{svc.name}-down"
-    if svc.inv.defaults.default_alarms and svc.probes and down not in own:
+    probed = any(p.type != "process" for p in svc.probes)  # process checks alarm in Nagios
+    if svc.inv.defaults.default_alarms and probed and down not in own:
         default = Alarm.model_validate(
             {
                 "name": down,
@@ -218,6 +246,8 @@ def _contact_groups(inv: Inventory, contacts: tuple[str, ...]) -> tuple[str, ...
 def _nagios_services(svc: _Service, probes: list[ex.Probe]) -> Iterator[ex.NagiosService]:
     groups = _contact_groups(svc.inv, svc.contacts)
     for probe in probes:
+        if probe.type == "process":  # the active process check below stands for it
+            continue
         host = probe.host or svc.inv.cloud.name
         description = f"{svc.name} {probe.name}"
         yield ex.NagiosService(

@@ -25,6 +25,7 @@ __all__ = [
     "NagiosRangeText",
     "Name",
     "Port",
+    "Regex",
     "Seconds",
     "Status",
     "TimeZone",
@@ -95,6 +96,14 @@ def _absolute(value: str) -> str:
     return value
 
 
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+    return value
+
+
 def _timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
@@ -137,3 +146,4 @@ Address = Annotated[str, AfterValidator(_address)]
 Email = Annotated[str, AfterValidator(_email)]
 EnvVar = Annotated[str, AfterValidator(_env_var)]
 TimeZone = Annotated[str, AfterValidator(_timezone)]
+Regex = Annotated[str, AfterValidator(_regex)]

@@ -21,6 +21,7 @@ from osmon.inventory.fields import (
     NagiosRangeText,
     Name,
     Port,
+    Regex,
     Seconds,
     Status,
     TimeZone,
@@ -61,6 +62,18 @@ class TLS(_Model):
     server_name: str | None = Field(
         None, description="Host name to send (SNI) and verify, when probing by IP address."
     )
+    client_cert: AbsolutePath | None = Field(
+        None, description="Client certificate (PEM) to present; may hold the key too."
+    )
+    client_key: AbsolutePath | None = Field(
+        None, description="Private key (PEM) of the client certificate, if not in it."
+    )
+
+    @model_validator(mode="after")
+    def _key_needs_cert(self) -> TLS:
+        if self.client_key is not None and self.client_cert is None:
+            raise ValueError("'client_key' needs 'client_cert'")
+        return self
 
 
 class Threshold(_Model):
@@ -181,6 +194,10 @@ class Probe(_Model):
     expected_status: tuple[Status, ...] | None = Field(
         None, description="HTTP statuses that mean healthy."
     )
+    body_pattern: Regex | None = Field(
+        None, description="Regex the HTTP body must match (default: the catalog's, if any)."
+    )
+    follow_redirects: bool = Field(False, description="Follow HTTP redirects (3xx).")
     tls: TLS = Field(default_factory=TLS, description="TLS settings for this probe.")
     thresholds: Thresholds = Field(
         default_factory=dict, description="Nagios ranges for this probe's metrics."
