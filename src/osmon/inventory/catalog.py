@@ -68,9 +68,9 @@ NagiosCheck: TypeAlias = Literal["process"]
 #: Metrics each probe type reports and that thresholds may name.
 PROBE_METRICS: Final[dict[str, tuple[str, ...]]] = {
     "http": ("response_time",),
+    "process": ("process_count",),
     "tcp": ("response_time",),
     "tls": ("days_left",),
-    "process": ("process_count",),
     "rabbitmq": ("response_time",),
     "galera": ("response_time", "cluster_size"),
     "memcached": ("response_time",),
@@ -81,9 +81,9 @@ PROBE_METRICS: Final[dict[str, tuple[str, ...]]] = {
 #: Default (warning, critical) Nagios ranges per metric; ``cluster_size`` is derived per cloud.
 DEFAULT_THRESHOLDS: Final[dict[str, tuple[str | None, str | None]]] = {
     "response_time": ("2", "10"),
+    "process_count": (None, "1:"),
     "days_left": ("30:", "7:"),
     "backends_down": ("0", None),
-    "process_count": (None, "1:"),
 }
 
 #: The gauge every probe exports (1 up, 0 down); the default "down" alarms watch it.

@@ -36,7 +36,6 @@ __all__ = ["expand"]
 
 _AODH_SEVERITY = {"info": "low", "warning": "moderate", "critical": "critical"}
 _HTTP_TYPES = frozenset({"http", "haproxy"})
-_ADDRESS_ONLY = frozenset({"agent", "process"})
 _SCHEME_PORTS = {"http": 80, "https": 443}
 
 
@@ -122,7 +121,6 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
             or entry.expected_status
         )
     agent = probe.type == "agent"
-    local = probe.type in _ADDRESS_ONLY
     return ex.Probe(
         id=f"{svc.name}/{probe.name}" + (f"@{host}" if host is not None else ""),
         service=svc.name,
@@ -131,8 +129,8 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
         type=probe.type,
         host=host,
         address=address,
-        port=None if local else port,
-        url=None if local else url,
+        port=None if probe.type in ("agent", "process") else port,
+        url=None if probe.type in ("agent", "process") else url,
         interval=(spec.interval if spec is not None else None) or defaults.interval,
         timeout=(spec.timeout if spec is not None else None) or defaults.timeout,
         expected_status=tuple(expected),
@@ -141,13 +139,13 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
         server_name=tls.server_name,
         thresholds=svc.thresholds(probe),
         contacts=svc.contacts,
-        keystone_service_type=entry.agent_api if agent else entry.keystone_service_type,
-        agent_binary=entry.agent_binary if agent else None,
         body_pattern=_body_pattern(probe, entry),
         follow_redirects=spec.follow_redirects if spec is not None else False,
         client_cert=tls.client_cert,
         client_key=tls.client_key,
         processes=processes_for(svc.spec, entry) if probe.type == "process" else (),
+        keystone_service_type=entry.agent_api if agent else entry.keystone_service_type,
+        agent_binary=entry.agent_binary if agent else None,
     )
 
 

@@ -57,13 +57,13 @@ class Probe:
     server_name: str | None
     thresholds: Mapping[str, Threshold]
     contacts: tuple[str, ...]
-    keystone_service_type: str | None = None
-    agent_binary: str | None = None
     body_pattern: str | None = None
     follow_redirects: bool = False
     client_cert: str | None = None
     client_key: str | None = None
     processes: tuple[str, ...] = ()
+    keystone_service_type: str | None = None
+    agent_binary: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

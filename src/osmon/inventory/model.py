@@ -191,13 +191,13 @@ class Probe(_Model):
     )
     port: Port | None = Field(None, description="Port on each host (default: the service's).")
     path: AbsolutePath | None = Field(None, description="HTTP path (default: the service's).")
-    expected_status: tuple[Status, ...] | None = Field(
-        None, description="HTTP statuses that mean healthy."
-    )
     body_pattern: Regex | None = Field(
         None, description="Regex the HTTP body must match (default: the catalog's, if any)."
     )
     follow_redirects: bool = Field(False, description="Follow HTTP redirects (3xx).")
+    expected_status: tuple[Status, ...] | None = Field(
+        None, description="HTTP statuses that mean healthy."
+    )
     tls: TLS = Field(default_factory=TLS, description="TLS settings for this probe.")
     thresholds: Thresholds = Field(
         default_factory=dict, description="Nagios ranges for this probe's metrics."

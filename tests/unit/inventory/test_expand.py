@@ -176,6 +176,74 @@ def test_overrides_disable_and_add_probes() -> None:
     assert (raw.address, raw.port, raw.timeout, raw.url) == ("10.0.0.1", 19292, 0.5, None)
 
 
+def test_process_probes_one_per_host_with_the_catalog_names() -> None:
+    exp = expand_text(
+        "services:\n"
+        "  nova-api: {hosts: [ctl1], processes: [nova-api, uwsgi]}\n"
+        "  horizon:\n"
+        "    hosts: [ctl2]\n"
+        "    probes: {process: {thresholds: {process_count: {warning: '2:'}}}}\n"
+        "  nova-scheduler: {probes: {process: {enabled: false}}}\n"
+    )
+    probes = {p.id: p for p in exp.probes if p.type == "process"}
+    assert sorted(probes) == ["horizon/process@ctl2", "nova-api/process@ctl1"]
+    nova = probes["nova-api/process@ctl1"]
+    assert (nova.processes, nova.host, nova.address, nova.port, nova.url) == (
+        ("nova-api", "uwsgi"),
+        "ctl1",
+        "10.0.0.1",
+        None,
+        None,
+    )
+    assert {m: (t.warning, t.critical) for m, t in nova.thresholds.items()} == {
+        "process_count": (None, "1:")
+    }
+    horizon = probes["horizon/process@ctl2"]
+    assert horizon.processes == ("apache2", "httpd")
+    assert horizon.thresholds["process_count"] == Threshold("2:", "1:")
+    # Nagios keeps one (active) process check per host; no passive twin with the same id
+    assert [n.id for n in exp.nagios_services if n.check == "process"] == [
+        "ctl1;nova-api process",
+        "ctl1;nova-scheduler process",
+        "ctl2;horizon process",
+        "ctl2;nova-scheduler process",
+    ]
+    assert len({n.id for n in exp.nagios_services}) == len(exp.nagios_services)
+    assert "nova-scheduler-down" not in ids(exp.alarms)  # process probes alone add no alarm
+
+
+def test_http_probe_options_reach_the_probe() -> None:
+    exp = expand_text(
+        "defaults:\n  tls: {client_cert: /etc/osmon/client.pem, client_key: /etc/osmon/key.pem}\n"
+        "services:\n"
+        "  keystone:\n"
+        "    hosts: [ctl1]\n"
+        "    endpoint: {tls: {client_cert: /etc/osmon/ks.pem}}\n"
+        "    probes:\n"
+        "      api: {follow_redirects: true, body_pattern: 'v3\\.\\d+'}\n"
+        "      root: {type: http, path: /}\n"
+        "infrastructure:\n"
+        "  prometheus: {hosts: [ctl1]}\n"
+    )
+    probes = {p.id: p for p in exp.probes}
+    api = probes["keystone/api@ctl1"]
+    assert (api.follow_redirects, api.body_pattern) == (True, r"v3\.\d+")
+    # the key goes with the certificate of the same layer
+    assert (api.client_cert, api.client_key) == ("/etc/osmon/ks.pem", None)
+    root = probes["keystone/root@ctl1"]
+    assert (root.follow_redirects, root.body_pattern, root.url) == (
+        False,
+        None,
+        "http://10.0.0.1:5000/",
+    )
+    prometheus = probes["prometheus/api@ctl1"]
+    assert (prometheus.body_pattern, prometheus.client_cert, prometheus.client_key) == (
+        "Healthy",
+        "/etc/osmon/client.pem",
+        "/etc/osmon/key.pem",
+    )
+
+
 def test_galera_cluster_size_thresholds_follow_the_host_count() -> None:
     exp = expand_text("infrastructure:\n  galera: {hosts: [ctl1, ctl2, cmp1]}\n")
     size = exp.probes[0].thresholds["cluster_size"]
@@ -331,71 +399,3 @@ def test_expand_checks_an_inventory_built_in_code() -> None:
     assert [str(p) for p in info.value.problems] == [
         "<inventory>:0: services.nova-api.hosts.0: undefined host 'nope'"
     ]
-
-
-def test_process_probes_one_per_host_with_the_catalog_names() -> None:
-    exp = expand_text(
-        "services:\n"
-        "  nova-api: {hosts: [ctl1], processes: [nova-api, uwsgi]}\n"
-        "  horizon:\n"
-        "    hosts: [ctl2]\n"
-        "    probes: {process: {thresholds: {process_count: {warning: '2:'}}}}\n"
-        "  nova-scheduler: {probes: {process: {enabled: false}}}\n"
-    )
-    probes = {p.id: p for p in exp.probes if p.type == "process"}
-    assert sorted(probes) == ["horizon/process@ctl2", "nova-api/process@ctl1"]
-    nova = probes["nova-api/process@ctl1"]
-    assert (nova.processes, nova.host, nova.address, nova.port, nova.url) == (
-        ("nova-api", "uwsgi"),
-        "ctl1",
-        "10.0.0.1",
-        None,
-        None,
-    )
-    assert {m: (t.warning, t.critical) for m, t in nova.thresholds.items()} == {
-        "process_count": (None, "1:")
-    }
-    horizon = probes["horizon/process@ctl2"]
-    assert horizon.processes == ("apache2", "httpd")
-    assert horizon.thresholds["process_count"] == Threshold("2:", "1:")
-    # Nagios keeps one (active) process check per host; no passive twin with the same id
-    assert [n.id for n in exp.nagios_services if n.check == "process"] == [
-        "ctl1;nova-api process",
-        "ctl1;nova-scheduler process",
-        "ctl2;horizon process",
-        "ctl2;nova-scheduler process",
-    ]
-    assert len({n.id for n in exp.nagios_services}) == len(exp.nagios_services)
-    assert "nova-scheduler-down" not in ids(exp.alarms)  # process probes alone add no alarm
-
-
-def test_http_probe_options_reach_the_probe() -> None:
-    exp = expand_text(
-        "defaults:\n  tls: {client_cert: /etc/osmon/client.pem, client_key: /etc/osmon/key.pem}\n"
-        "services:\n"
-        "  keystone:\n"
-        "    hosts: [ctl1]\n"
-        "    endpoint: {tls: {client_cert: /etc/osmon/ks.pem}}\n"
-        "    probes:\n"
-        "      api: {follow_redirects: true, body_pattern: 'v3\\.\\d+'}\n"
-        "      root: {type: http, path: /}\n"
-        "infrastructure:\n"
-        "  prometheus: {hosts: [ctl1]}\n"
-    )
-    probes = {p.id: p for p in exp.probes}
-    api = probes["keystone/api@ctl1"]
-    assert (api.follow_redirects, api.body_pattern) == (True, r"v3\.\d+")
-    # the key goes with the certificate of the same layer
-    assert (api.client_cert, api.client_key) == ("/etc/osmon/ks.pem", None)
-    root = probes["keystone/root@ctl1"]
-    assert (root.follow_redirects, root.body_pattern, root.url) == (
-        False,
-        None,
-        "http://10.0.0.1:5000/",
-    )
-    prometheus = probes["prometheus/api@ctl1"]
-    assert (prometheus.body_pattern, prometheus.client_cert, prometheus.client_key) == (
-        "Healthy",
-        "/etc/osmon/client.pem",
-        "/etc/osmon/key.pem",
-    )

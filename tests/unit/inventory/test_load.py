@@ -149,6 +149,39 @@ def test_probe_override_of_a_probe_that_does_not_exist() -> None:
     ]
 
 
+def test_probe_fields_are_checked_at_their_line() -> None:
+    text = MINIMAL + (
+        "services:\n"
+        "  keystone:\n"
+        "    probes:\n"
+        "      api: {body_pattern: '(unclosed'}\n"
+        "      web: {type: http, tls: {client_key: /etc/k.pem}}\n"
+    )
+    assert problems_in(text) == [
+        "inv.yaml:7: services.keystone.probes.api.body_pattern: '(unclosed' is not a regular "
+        "expression: missing ), unterminated subpattern at position 0",
+        "inv.yaml:8: services.keystone.probes.web.tls: 'client_key' needs 'client_cert'",
+    ]
+
+
+def test_process_probes_reject_what_cannot_apply() -> None:
+    text = MINIMAL + (
+        "services:\n"
+        "  keystone:\n"
+        "    probes:\n"
+        "      process: {thresholds: {days_left: {critical: '7:'}}}\n"
+        "infrastructure:\n"
+        "  redis: {processes: [], probes: {procs: {type: process}}}\n"
+        "  memcached: {probes: {process: {type: tcp}}}\n"
+    )
+    assert problems_in(text) == [
+        "inv.yaml:7: threshold 'days_left' matches no metric of 'keystone/process' "
+        "(known: process_count)",
+        "inv.yaml:9: probe 'procs' counts processes: give 'redis' 'processes'",
+        "inv.yaml:10: probe name 'process' is reserved; choose another",
+    ]
+
+
 def test_duplicate_alarm_names() -> None:
     alarm = "{name: a1, metric: m, comparison: gt, threshold: 1}"
     text = MINIMAL + f"services:\n  keystone:\n    alarms: [{alarm}]\nalarms:\n  - {alarm}\n"
@@ -304,36 +337,3 @@ def test_alias_bombs_are_stopped() -> None:
     lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 8)]
     (problem,) = problems_in("\n".join(lines) + "\n")
     assert problem.endswith(": document too large (more than 200000 nodes)")
-
-
-def test_probe_fields_are_checked_at_their_line() -> None:
-    text = MINIMAL + (
-        "services:\n"
-        "  keystone:\n"
-        "    probes:\n"
-        "      api: {body_pattern: '(unclosed'}\n"
-        "      web: {type: http, tls: {client_key: /etc/k.pem}}\n"
-    )
-    assert problems_in(text) == [
-        "inv.yaml:7: services.keystone.probes.api.body_pattern: '(unclosed' is not a regular "
-        "expression: missing ), unterminated subpattern at position 0",
-        "inv.yaml:8: services.keystone.probes.web.tls: 'client_key' needs 'client_cert'",
-    ]
-
-
-def test_process_probes_reject_what_cannot_apply() -> None:
-    text = MINIMAL + (
-        "services:\n"
-        "  keystone:\n"
-        "    probes:\n"
-        "      process: {thresholds: {days_left: {critical: '7:'}}}\n"
-        "infrastructure:\n"
-        "  redis: {processes: [], probes: {procs: {type: process}}}\n"
-        "  memcached: {probes: {process: {type: tcp}}}\n"
-    )
-    assert problems_in(text) == [
-        "inv.yaml:7: threshold 'days_left' matches no metric of 'keystone/process' "
-        "(known: process_count)",
-        "inv.yaml:9: probe 'procs' counts processes: give 'redis' 'processes'",
-        "inv.yaml:10: probe name 'process' is reserved; choose another",
-    ]
