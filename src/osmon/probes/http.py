@@ -6,16 +6,19 @@ Invariant: one request, on a fresh connection, per run. Sessions are shared per 
 TLS handshake as blackbox_exporter does and sees a renewed certificate at once.
 
 Verdicts, each CRITICAL with its own summary: a status not in ``expected_status`` (``HTTP 503,
-expected 200``; a redirect is not followed unless ``follow_redirects`` and says where it went),
-a body that does not match ``body_pattern`` (``body does not match /…/``; only the first
-``BODY_LIMIT`` bytes are read and searched), a response that is not HTTP, and the connection
-and TLS failures of ``osmon.probes.failures``. The time limit is the runner's.
+expected 200``; a redirect is not followed unless ``follow_redirects``, and the summary says where
+it pointed), a body that does not match ``body_pattern`` (``body does not match /<regex>/``; only
+the first ``BODY_LIMIT`` bytes are read and searched, so an endless body is cut, and garbage is
+fine when there is no pattern), ``connection closed without a response``, ``not an HTTP
+response: <parser's reason>``, ``response body cut off before its announced end``, ``more than 10
+redirects``, and the connection and TLS failures of ``osmon.probes.failures``. A CA bundle or
+client certificate that cannot be loaded is UNKNOWN. The time limit is the runner's.
 
 Metrics: ``status_code`` (``probe_http_status_code``, 0 when no response came), ``response_time``
-(seconds from sending the request to the end of the body read, including connect and TLS;
+(seconds from sending the request to the end of the body read, connect and TLS included;
 ``osmon_probe_response_time_seconds``: blackbox's ``probe_http_duration_seconds`` is split in
 phases this probe does not measure) and, over TLS, ``probe_http_ssl``, the certificate's
-``probe_ssl_earliest_cert_expiry`` (unix time) and ``days_left``.
+``probe_ssl_earliest_cert_expiry`` (unix time) and ``days_left`` (``osmon_probe_ssl_days_left``).
 """
 
 from __future__ import annotations
@@ -47,7 +50,6 @@ BODY_LIMIT = 256 * 1024
 STATUS_SERIES = "probe_http_status_code"
 MAX_REDIRECTS = 10
 _HEADERS = {"User-Agent": "osmon-probe", "Accept": "application/json, */*;q=0.5"}
-_PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
 async def probe(target: Probe, ctx: ProbeContext) -> Observation:
@@ -104,7 +106,8 @@ async def probe(target: Probe, ctx: ProbeContext) -> Observation:
         if 300 <= response.status < 400 and location:
             summary += f" (redirect to {location} not followed)"
         raise ProbeFailed(State.CRITICAL, summary, found)
-    if target.body_pattern is not None and not _pattern(target.body_pattern).search(body):
+    # re's own cache keeps the compiled patterns: an inventory has a handful
+    if target.body_pattern is not None and not re.search(target.body_pattern, body):
         raise ProbeFailed(State.CRITICAL, f"body does not match /{target.body_pattern}/", found)
     return Observation(found, State.OK, f"HTTP {response.status} in {elapsed:.3f}s")
 
@@ -169,13 +172,6 @@ async def _read(response: aiohttp.ClientResponse) -> str:
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks).decode("utf-8", "replace")
-
-
-def _pattern(text: str) -> re.Pattern[str]:
-    found = _PATTERNS.get(text)
-    if found is None:
-        found = _PATTERNS[text] = re.compile(text)
-    return found
 
 
 def _listed(statuses: tuple[int, ...]) -> str:
