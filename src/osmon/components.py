@@ -54,6 +54,7 @@ SOURCES: dict[str, str] = {
     "notifications": "osmon.sources.notifications:build",
     "logs": "osmon.sources.logs:build",
     "journald": "osmon.sources.journald:build",
+    "probes": "osmon.sources.probes:build",
 }
 
 

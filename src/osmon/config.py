@@ -67,6 +67,33 @@ class ComponentOptions(BaseModel):
         return dict(self.model_extra or {})
 
 
+class CoordinationOptions(BaseModel):
+    """Sharing the probe targets between daemons (tooz). Keys other than these are passed to
+    the partition (``osmon.probes.coordination``) as its options."""
+
+    model_config = ConfigDict(extra="allow")
+    backend_url: str | None = Field(
+        None,
+        description="tooz backend URL (redis://127.0.0.1:6379); unset: probe every target.",
+    )
+    backend_url_env: str | None = Field(
+        None, description="Environment variable holding the URL (when it has a password)."
+    )
+    group: str = Field("osmon-probes", min_length=1, description="Group the daemons join.")
+    member_id: str | None = Field(
+        None, min_length=1, description="This daemon in the group (default: its host name)."
+    )
+
+    def url(self) -> str | None:
+        """The backend URL: from the environment variable when one is named."""
+        if self.backend_url_env:
+            return os.environ.get(self.backend_url_env) or None
+        return self.backend_url
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
 class DaemonConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -78,6 +105,7 @@ class DaemonConfig(BaseModel):
     http: HttpOptions = Field(default_factory=HttpOptions)
     spool: SpoolOptions = Field(default_factory=SpoolOptions)
     retry: RetryOptions = Field(default_factory=RetryOptions)
+    coordination: CoordinationOptions = Field(default_factory=CoordinationOptions)
     sinks: dict[str, ComponentOptions] = Field(default_factory=dict)
     sources: dict[str, ComponentOptions] = Field(default_factory=dict)
     routes: dict[Kind, list[str]] = Field(

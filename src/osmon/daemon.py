@@ -19,6 +19,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Gauge
 
 import osmon
+from osmon import sdnotify
 from osmon.checks.latest import LatestState
 from osmon.components import Context, sink_factory, source_factory
 from osmon.config import DaemonConfig
@@ -85,7 +86,10 @@ class Daemon:
             state_dir=state_dir,
             registry=self.registry,
             latest=LatestState(state_dir / "latest-state.json"),
-            extra={"hostname": cfg.hostname or socket.gethostname()},
+            extra={
+                "hostname": cfg.hostname or socket.gethostname(),
+                "coordination": cfg.coordination,
+            },
         )
         self.spool = Spool(
             state_dir / "spool.db",
@@ -99,6 +103,9 @@ class Daemon:
             for name, c in cfg.enabled_sources().items()
         }
         self.http = HttpServer(self.registry, self.status, self.healthy)
+        for src in self.sources.values():  # a source may serve its own endpoints (/v1/probes)
+            for method, path, handler in getattr(src, "routes", list)():
+                self.http.add_route(method, path, handler)
         self._stop = asyncio.Event()
         self._reloads = 0
         self._reload_error: str | None = None
@@ -133,6 +140,13 @@ class Daemon:
     def request_stop(self) -> None:
         self._stop.set()
 
+    def _sighup(self) -> None:
+        sdnotify.reloading()
+        try:
+            self.reload()
+        finally:
+            sdnotify.ready()
+
     def reload(self) -> None:
         try:
             inv = load(self.cfg.inventory)
@@ -151,7 +165,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
-        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        loop.add_signal_handler(signal.SIGHUP, self._sighup)
         await self.http.start(self.cfg.http.listen, self.cfg.http.port)
         log.info("listening on %s", self.http.bound)
         await self.router.start()
@@ -159,6 +173,8 @@ class Daemon:
             asyncio.create_task(self._run_source(name, src), name=f"source-{name}")
             for name, src in self.sources.items()
         ]
+        await asyncio.sleep(0)  # every source task has entered its run()
+        sdnotify.ready("listening on " + " ".join(f"{h}:{p}" for h, p in self.http.bound))
         try:
             await self._stop.wait()
         finally:
@@ -179,13 +195,19 @@ class Daemon:
 
     async def _shutdown(self, tasks: list[asyncio.Task[None]]) -> None:
         deadline = time.monotonic() + SHUTDOWN_BUDGET
+        sdnotify.stopping()
         self.router.drain()
-        await asyncio.gather(*(s.stop() for s in self.sources.values()), return_exceptions=True)
+        # Bounded too: a source blocked in a client library (a broker that cannot be reached)
+        # must not hold the process past the budget.
+        stops = asyncio.gather(*(s.stop() for s in self.sources.values()), return_exceptions=True)
+        await asyncio.wait([stops], timeout=max(0.1, deadline - time.monotonic() - 2.0))
+        stops.cancel()
         remaining = max(0.1, deadline - time.monotonic() - 2.0)
         _, pending = await asyncio.wait(tasks, timeout=remaining) if tasks else (set(), set())
         for t in pending:
             t.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        if pending:
+            await asyncio.wait(pending, timeout=1.0)
         await self.router.stop()
         if self.ctx.latest is not None:
             self.ctx.latest.flush()

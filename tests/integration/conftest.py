@@ -272,10 +272,15 @@ def rabbit_api(stack: Stack) -> Callable[..., Any]:
     return call
 
 
+CREATED_VHOSTS: list[str] = []
+"""Vhosts ``rabbit_vhost`` made in this run (other runs on the same broker make their own)."""
+
+
 @pytest.fixture
 def rabbit_vhost(stack: Stack) -> Iterator[str]:
     """A fresh RabbitMQ vhost with full guest permissions; yields its transport URL."""
     vhost = f"osmon-test-{uuid.uuid4().hex[:12]}"
+    CREATED_VHOSTS.append(vhost)
     quoted = urllib.parse.quote(vhost, safe="")
     rabbit_mgmt(stack, "PUT", f"/api/vhosts/{quoted}", {})
     try:

@@ -114,9 +114,15 @@ def test_amqp_roundtrip_in_private_vhost(rabbit_vhost: str, rabbit_api: Callable
     assert ("amqp", "127.0.0.1") in listeners
 
 
-def test_rabbit_vhost_fixture_cleans_up(rabbit_api: Callable[..., Any]) -> None:
+def test_rabbit_vhost_fixture_cleans_up(rabbit_api: Callable[..., Any], rabbit_vhost: str) -> None:
+    """Every vhost the fixture made in this run, but the one in use, is gone (other runs on the
+    same broker have their own)."""
+    from tests.integration.conftest import CREATED_VHOSTS
+
     vhosts = {v["name"] for v in rabbit_api("GET", "/api/vhosts")}
-    assert not {v for v in vhosts if v.startswith("osmon-test-")}, vhosts
+    in_use = rabbit_vhost.rsplit("/", 1)[-1]
+    assert in_use in vhosts
+    assert not (set(CREATED_VHOSTS) - {in_use}) & vhosts, vhosts
 
 
 # ---------------------------------------------------------------- Gnocchi / Aodh

@@ -51,3 +51,33 @@ def test_duplicate_keys_and_syntax_errors_are_reported_with_lines(tmp_path: Path
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.problems[0].startswith(f"{path}:3: YAML syntax error")
+
+
+def test_the_coordination_section_passes_its_other_keys_to_the_partition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "osmon.yaml"
+    path.write_text(
+        "inventory: inventory.yaml\n"
+        "coordination:\n"
+        "  backend_url_env: OSMON_TEST_URL\n"
+        "  member_id: ctl1\n"
+        "  heartbeat: 2\n"
+    )
+    cfg = load_config(path)
+    assert cfg.coordination.group == "osmon-probes" and cfg.coordination.member_id == "ctl1"
+    assert cfg.coordination.options() == {"heartbeat": 2}
+    assert cfg.coordination.url() is None  # the variable is not set: no coordination
+    monkeypatch.setenv("OSMON_TEST_URL", "redis://127.0.0.1:6379")
+    assert cfg.coordination.url() == "redis://127.0.0.1:6379"
+    assert cfg.coordination.backend_url is None
+
+
+def test_without_a_coordination_section_nothing_is_shared(tmp_path: Path) -> None:
+    path = tmp_path / "osmon.yaml"
+    path.write_text("inventory: inventory.yaml\n")
+    assert load_config(path).coordination.url() is None
+    path.write_text("inventory: inventory.yaml\ncoordination:\n  group: ''\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.problems[0].startswith(f"{path}:3: coordination.group:")

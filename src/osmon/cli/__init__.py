@@ -18,6 +18,7 @@ _LAZY = {
     "logs": "osmon.cli.logs:logs",
     "notifications": "osmon.cli.notifications:notifications",
     "generate": "osmon.cli.generate:generate",
+    "probe": "osmon.cli.probe:probe",
 }
 
 

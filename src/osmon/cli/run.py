@@ -61,6 +61,8 @@ def run(config_path: Path | None, port: int | None, log_level: str) -> None:
         _fail(str(exc))
     except (ValidationError, UnknownComponent) as exc:
         _fail(f"{config_path or 'default config'}: {exc}")
+    except ValueError as exc:  # a component refused its options (clouds.yaml, missing secret …)
+        _fail(f"{config_path or 'default config'}: {exc}")
     except OSError as exc:
         _fail(f"cannot start: {exc}")
     # Start-up objects (modules, compiled patterns, models) live as long as the process: move

@@ -32,10 +32,21 @@ __all__ = [
 ]
 
 ProbeType: TypeAlias = Literal[
-    "http", "tcp", "tls", "process", "rabbitmq", "galera", "memcached", "haproxy", "agent"
+    "http",
+    "tcp",
+    "tls",
+    "process",
+    "rabbitmq",
+    "galera",
+    "memcached",
+    "haproxy",
+    "agent",
+    "gnocchi",
+    "aodh",
 ]
 PROBE_TYPES: Final[tuple[str, ...]] = (
     "http", "tcp", "tls", "process", "rabbitmq", "galera", "memcached", "haproxy", "agent",
+    "gnocchi", "aodh",
 )  # fmt: skip
 
 LogFormat: TypeAlias = Literal[
@@ -75,7 +86,9 @@ PROBE_METRICS: Final[dict[str, tuple[str, ...]]] = {
     "galera": ("response_time", "cluster_size"),
     "memcached": ("response_time",),
     "haproxy": ("response_time", "backends_down"),
-    "agent": (),
+    "agent": ("agents_down", "agents_disabled"),
+    "gnocchi": ("measures_waiting", "metrics_waiting", "metricd_processors"),
+    "aodh": ("alarms_stuck", "alarms_insufficient_data"),
 }
 
 #: Default (warning, critical) Nagios ranges per metric; ``cluster_size`` is derived per cloud.
@@ -84,6 +97,11 @@ DEFAULT_THRESHOLDS: Final[dict[str, tuple[str | None, str | None]]] = {
     "process_count": (None, "1:"),
     "days_left": ("30:", "7:"),
     "backends_down": ("0", None),
+    "agents_down": (None, "0"),
+    "agents_disabled": ("0", None),
+    "measures_waiting": ("10000", "100000"),
+    "metricd_processors": (None, "1:"),
+    "alarms_stuck": ("0", None),
 }
 
 #: The gauge every probe exports (1 up, 0 down); the default "down" alarms watch it.

@@ -35,7 +35,7 @@ from osmon.inventory.resolve import (
 __all__ = ["expand"]
 
 _AODH_SEVERITY = {"info": "low", "warning": "moderate", "critical": "critical"}
-_HTTP_TYPES = frozenset({"http", "haproxy"})
+_HTTP_TYPES = frozenset({"http", "haproxy", "gnocchi", "aodh"})
 _SCHEME_PORTS = {"http": 80, "https": 443}
 
 
@@ -146,6 +146,7 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
         processes=processes_for(svc.spec, entry) if probe.type == "process" else (),
         keystone_service_type=entry.agent_api if agent else entry.keystone_service_type,
         agent_binary=entry.agent_binary if agent else None,
+        stuck_after=spec.stuck_after if spec is not None else None,
     )
 
 

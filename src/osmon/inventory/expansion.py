@@ -64,6 +64,7 @@ class Probe:
     processes: tuple[str, ...] = ()
     keystone_service_type: str | None = None
     agent_binary: str | None = None
+    stuck_after: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,6 +202,7 @@ class Probe(_Model):
     thresholds: Thresholds = Field(
         default_factory=dict, description="Nagios ranges for this probe's metrics."
     )
+    stuck_after: Seconds | None = Field(None, description="aodh: insufficient data → stuck after")
 
 
 class LogFile(_Model):

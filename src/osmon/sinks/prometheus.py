@@ -37,6 +37,11 @@ DEFAULT_LABELS = (
     "interface",
     "check",
     "adminState",
+    # openstack-exporter's other agent-state labels, and Aodh alarm states (all bounded)
+    "id",
+    "disabledReason",
+    "availability_zone",
+    "state",
     "agent",
     "exchange",
     "event_type",
@@ -52,6 +57,10 @@ DEFAULT_LABELS = (
     "vhost",
     "node",
     "le",
+    "id",
+    "proxy",
+    "server",
+    "state",
 )
 
 

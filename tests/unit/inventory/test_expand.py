@@ -399,3 +399,31 @@ def test_expand_checks_an_inventory_built_in_code() -> None:
     assert [str(p) for p in info.value.problems] == [
         "<inventory>:0: services.nova-api.hosts.0: undefined host 'nope'"
     ]
+
+
+def test_openstack_probes_expand_with_their_service_type_binary_and_defaults() -> None:
+    from osmon.inventory import expand, load_text
+
+    inv = load_text(
+        "cloud: {name: c}\n"
+        "auth: {auth_url: 'http://ks:5000/v3', username: u, password_env: P}\n"
+        "hosts:\n  ctl1: {address: 10.0.0.1, roles: [controller, compute]}\n"
+        "services:\n  nova-compute: {}\n  cinder-volume: {}\n"
+        "  gnocchi-api: {probes: {backlog: {type: gnocchi}}}\n"
+        "  aodh-api: {probes: {alarms: {type: aodh, stuck_after: 5m}}}\n",
+        "inv.yaml",
+    )
+    probes = {p.id: p for p in expand(inv).probes}
+    agent = probes["nova-compute/agent@ctl1"]
+    assert (agent.keystone_service_type, agent.agent_binary, agent.url) == (
+        "compute",
+        "nova-compute",
+        None,
+    )
+    assert {k: (t.warning, t.critical) for k, t in agent.thresholds.items()} == {
+        "agents_down": (None, "0"),
+        "agents_disabled": ("0", None),
+    }
+    assert probes["cinder-volume/agent@ctl1"].keystone_service_type == "block-storage"
+    assert probes["gnocchi-api/backlog@ctl1"].url == "http://10.0.0.1:8041/"
+    assert probes["aodh-api/alarms@ctl1"].stuck_after == 300.0

@@ -337,3 +337,23 @@ def test_alias_bombs_are_stopped() -> None:
     lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 8)]
     (problem,) = problems_in("\n".join(lines) + "\n")
     assert problem.endswith(": document too large (more than 200000 nodes)")
+
+
+def test_openstack_probe_thresholds_apply_only_where_their_metrics_are() -> None:
+    auth = "auth: {auth_url: 'http://ks:5000/v3', username: u, password_env: P}\n"
+    ok = (
+        MINIMAL.replace("hosts:", auth + "hosts:", 1)
+        + "services:\n  nova-compute:\n    hosts: [ctl1]\n    thresholds:\n"
+        + "      agents_down: {critical: 1}\n"
+        + "  gnocchi-api:\n    probes:\n      backlog:\n        type: gnocchi\n"
+        + "        thresholds: {measures_waiting: {warning: 50}}\n"
+        + "  aodh-api:\n    probes:\n      alarms: {type: aodh, stuck_after: 5m}\n"
+    )
+    load_text(ok, "inv.yaml")
+    bad = (
+        MINIMAL + "services:\n  keystone:\n    thresholds:\n      measures_waiting: {warning: 1}\n"
+    )
+    assert problems_in(bad) == [
+        "inv.yaml:7: threshold 'measures_waiting' matches no metric of 'keystone' "
+        "(known: response_time, process_count)"
+    ]

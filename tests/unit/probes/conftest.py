@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,36 +12,21 @@ import pytest
 from osmon.inventory import Probe, Threshold
 from osmon.probes import ProbeContext
 from tests.fleet import Fleet, Pki, make_pki
-
-BASE = Probe(
-    id="svc/probe@ctl1",
-    service="svc",
-    service_type="svc",
-    name="probe",
-    type="http",
-    host="ctl1",
-    address="127.0.0.1",
-    port=None,
-    url=None,
-    interval=30.0,
-    timeout=5.0,
-    expected_status=(200,),
-    tls_verify=True,
-    ca_file=None,
-    server_name=None,
-    thresholds={"response_time": Threshold("2", "10")},
-    contacts=(),
-)
+from tests.unit.probes.targets import target as make_target
 
 
 def target(kind: str, url: str | None = None, **changes: Any) -> Probe:
-    """A target of ``kind``; ``url`` also sets address and port, as the expansion does."""
+    """A ``kind`` target; ``url`` also sets address and port, as the expansion does."""
+    fields: dict[str, Any] = {
+        "type": kind,
+        "port": None,
+        "timeout": 5.0,
+        "thresholds": {"response_time": Threshold("2", "10")},
+    }
     if url is not None:
         parts = urlsplit(url)
-        changes = {"address": parts.hostname, "port": parts.port, **changes}
-        if kind == "http":
-            changes["url"] = url
-    return dataclasses.replace(BASE, type=kind, id=f"svc/{kind}@ctl1", **changes)
+        fields.update(address=parts.hostname, port=parts.port, url=url if kind == "http" else None)
+    return make_target(f"svc/{kind}@ctl1", **{**fields, **changes})
 
 
 @pytest.fixture(scope="session")

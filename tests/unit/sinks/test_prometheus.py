@@ -119,3 +119,22 @@ async def test_inconsistent_label_sets_are_normalised(tmp_path: Path) -> None:
         ]
     )
     assert exposed(reg)["x"] == {(("host", "a"),): 1.0, (("host", "b"),): 2.0}
+
+
+async def test_openstack_exporter_agent_labels_pass_the_default_allowlist() -> None:
+    nova = {"id": "6f9", "hostname": "cmp1", "service": "nova-compute", "adminState": "enabled"}
+    nova |= {"zone": "nova", "disabledReason": ""}
+    neutron = {"id": "2d2", "hostname": "net1", "service": "neutron-l3-agent"}
+    neutron |= {"adminState": "down", "availability_zone": "nova"}
+    s, reg = sink()
+    await s.write(
+        [
+            Sample("openstack_nova_agent_state", 1.0, 1.0, labels=nova),
+            Sample("openstack_neutron_agent_state", 0.0, 1.0, labels=neutron),
+            Sample("osmon_probe_aodh_alarms", 3.0, 1.0, labels={"state": "insufficient data"}),
+        ]
+    )
+    got = exposed(reg)
+    assert got["openstack_nova_agent_state"] == {tuple(sorted(nova.items())): 1.0}
+    assert got["openstack_neutron_agent_state"] == {tuple(sorted(neutron.items())): 0.0}
+    assert got["osmon_probe_aodh_alarms"] == {(("state", "insufficient data"),): 3.0}

@@ -161,7 +161,7 @@ def connect(options: GnocchiOptions) -> GnocchiAPI:
         endpoint = str(options.endpoint).rstrip("/")
         plugin: Any = g_auth.GnocchiBasicPlugin(user=options.user, endpoint=endpoint)
     else:
-        from osmon.sinks.gnocchi.clouds import auth_plugin, load_cloud
+        from osmon.clouds import auth_plugin, load_cloud
 
         assert options.cloud is not None
         cloud = load_cloud(options.cloud, [options.clouds_file] if options.clouds_file else None)

@@ -11,7 +11,7 @@ from gnocchiclient import exceptions as g_exc
 from osmon.sinks.base import TransientError
 from osmon.sinks.gnocchi import GnocchiOptions, connect
 from osmon.sinks.gnocchi.api import GnocchiRefused, _sorted_error
-from tests.unit.sinks.gnocchi.test_clouds import write_clouds
+from tests.unit.test_clouds import write_clouds
 
 
 @pytest.mark.parametrize(

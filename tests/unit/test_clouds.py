@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from osmon.sinks.gnocchi.clouds import CloudConfigError, auth_plugin, load_cloud
+from osmon.clouds import CloudConfigError, auth_plugin, load_cloud
 
 CLOUDS = """
 clouds:

@@ -2,7 +2,8 @@
 
 openstacksdk does this too, but pulls in ~40 MB of SDK for a lookup of a few keys; the subset
 here (search path, ``secure.yaml`` merge, ``auth_type``/``auth``/``region_name``/``interface``/
-``verify``/``cacert``) is what a Keystone-authenticated Gnocchi client needs.
+``verify``/``cacert``) is what the Gnocchi sink and the Keystone-authenticated probes need;
+both use it, so it sits below sinks and probes.
 """
 
 from __future__ import annotations

@@ -1,0 +1,47 @@
+"""Nagios performance data (``'label'=value[UOM];[warn];[crit];[min];[max]``).
+
+Written by the daemon into the latest state with each probe result, so that the Nagios plugins
+and passive results pass it on as is. Follows the Monitoring Plugins guidelines: a label with
+spaces is single-quoted, ``'`` and ``=`` never appear in one, a unit outside the guidelines' set
+is left out (the value stays in base units), and a value that is not a finite number is ``U``.
+Stdlib only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["PerfValue", "format_perfdata"]
+
+_UOM = {"s": "s", "ms": "ms", "us": "us", "%": "%", "B": "B", "bytes": "B", "c": "c"}
+
+
+@dataclass(frozen=True, slots=True)
+class PerfValue:
+    label: str
+    value: float
+    unit: str = ""
+    warning: str = ""
+    critical: str = ""
+
+    def __str__(self) -> str:
+        label = self.label.replace("'", "_").replace("=", "_")
+        if " " in label:
+            label = f"'{label}'"
+        text = f"{label}={_number(self.value)}{_UOM.get(self.unit, '')}"
+        extra = ";".join((self.warning or "", self.critical or "")).rstrip(";")
+        return f"{text};{extra}" if extra else text
+
+
+def _number(value: float) -> str:
+    if not math.isfinite(value):
+        return "U"
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def format_perfdata(values: Iterable[PerfValue]) -> str:
+    return " ".join(str(v) for v in values)
