@@ -9,8 +9,9 @@ connection per run, the catalog's body pattern, a shared session) in three modes
 
 - osmon: each target on its own grid slot (``offset(target) + k * interval``, the offset a hash
   of the target id, as the daemon's scheduler does), a run still going when the next is due is
-  skipped, never stacked. Driver: ``osmon.probes.scheduler.ProbeScheduler`` (APScheduler) when it
-  exists in this tree, else a minimal loop with the same grid and skip rule (``--driver``).
+  skipped, never stacked. Driver: the daemon's ``osmon.probes.scheduler.ProbeScheduler``
+  (APScheduler; the default), or ``--driver minimal``, a bare loop with the same grid and skip
+  rule, to see what APScheduler costs.
 - sequential: at each interval start, every target in turn.
 - gather: at each interval start, ``asyncio.gather`` of every target at once, no bound.
 - idle: the osmon driver with runs that do nothing: the jitter the machine and the event loop
@@ -20,6 +21,7 @@ Start jitter is the time from a run's due time (its grid slot; the interval star
 baselines) to the moment the probe starts. Coverage counts the targets run exactly once in each
 measured interval. CPU is this process's user+system time over the measured intervals.
 Usage: python bench/probes/bench_probes.py [--endpoints 1000] [--interval 10] [--cycles 3]
+       [--driver apscheduler|minimal] [--modes osmon,sequential,gather,idle]
 """
 
 from __future__ import annotations
@@ -134,7 +136,7 @@ async def minimal_driver(ts: list[Probe], interval: float, until: float, run: Ru
 
 
 async def apscheduler_driver(ts: list[Probe], interval: float, until: float, run: Run) -> int:
-    from osmon.probes.scheduler import ProbeScheduler, first_run  # type: ignore[import-not-found]
+    from osmon.probes.scheduler import ProbeScheduler, first_run
 
     async def execute(t: Probe) -> None:
         now = time.time()
@@ -146,19 +148,13 @@ async def apscheduler_driver(ts: list[Probe], interval: float, until: float, run
     scheduler = ProbeScheduler(execute, concurrency=len(ts))
     scheduler.sync(ts)
     scheduler.start()
-    await asyncio.sleep(until - time.time())
+    # runs due before ``until`` may still be going then: let them finish (shutdown cancels)
+    await asyncio.sleep(until - time.time() + max(t.timeout for t in ts))
     await scheduler.shutdown()
     return int(sum(scheduler.skipped.values()))
 
 
 def driver(name: str) -> tuple[str, Callable[..., Awaitable[int]]]:
-    if name == "auto":
-        try:
-            import osmon.probes.scheduler  # type: ignore[import-not-found]  # noqa: F401
-        except ImportError:
-            name = "minimal"
-        else:
-            name = "apscheduler"
     return name, apscheduler_driver if name == "apscheduler" else minimal_driver
 
 
@@ -225,7 +221,7 @@ def main() -> None:
     parser.add_argument("--endpoints", type=int, default=1000)
     parser.add_argument("--interval", type=float, default=10.0)
     parser.add_argument("--cycles", type=int, default=3)
-    parser.add_argument("--driver", choices=("auto", "minimal", "apscheduler"), default="auto")
+    parser.add_argument("--driver", choices=("apscheduler", "minimal"), default="apscheduler")
     parser.add_argument("--modes", default="osmon,sequential,gather,idle")
     args = parser.parse_args()
     args.driver_name, args.driver = driver(args.driver)
