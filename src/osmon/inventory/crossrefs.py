@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Hashable, Iterable, Iterator
 
+from osmon.inventory import nagios_names
 from osmon.inventory.catalog import ALIASES, CATALOG
 from osmon.inventory.model import Alarm, Inventory, Service
 from osmon.inventory.resolve import (
@@ -107,6 +108,9 @@ def _service(inv: Inventory, section: str, name: str, service: Service) -> Itera
         spec_port = probe.spec.port if probe.spec is not None else None
         default_port = probe.default.port if probe.default is not None else None
         port = spec_port or default_port or service.endpoint.port or entry.port
+        if probe.spec is not None and probe.spec.queues is not None and probe.type != "rabbitmq":
+            path = (*base, "probes", probe.name, "queues")
+            yield path, f"'queues' applies to rabbitmq probes, not to '{probe.type}'"
         if probe.per_host and port is None and probe.type not in _URL_LESS_OK:
             yield (
                 (*base, "probes", probe.name),
@@ -165,4 +169,5 @@ def check(inv: Inventory, line_of: LineOf) -> list[Finding]:
         for name, service in getattr(inv, section).items():
             findings.extend(_service(inv, section, name, service))
     findings.extend(_alarm_names(inv, line_of))
+    findings.extend(nagios_names.check(inv))
     return findings

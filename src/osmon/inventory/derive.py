@@ -21,6 +21,7 @@ from osmon.inventory.catalog import (
     ServiceType,
 )
 from osmon.inventory.crossrefs import check
+from osmon.inventory.infra import QueueSelection
 from osmon.inventory.model import Alarm, Inventory, LogFile, Service, Threshold
 from osmon.inventory.problems import InventoryError, Problem
 from osmon.inventory.resolve import (
@@ -35,8 +36,9 @@ from osmon.inventory.resolve import (
 __all__ = ["expand"]
 
 _AODH_SEVERITY = {"info": "low", "warning": "moderate", "critical": "critical"}
-_HTTP_TYPES = frozenset({"http", "haproxy", "gnocchi", "aodh"})
+_HTTP_TYPES = frozenset({"http", "haproxy", "rabbitmq", "gnocchi", "aodh"})
 _SCHEME_PORTS = {"http": 80, "https": 443}
+_DEFAULT_QUEUES = QueueSelection()
 
 
 class _Service:
@@ -121,6 +123,9 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
             or entry.expected_status
         )
     agent = probe.type == "agent"
+    login = svc.spec.credentials
+    queues = (spec.queues if spec is not None else None) or _DEFAULT_QUEUES
+    rabbit = probe.type == "rabbitmq"
     return ex.Probe(
         id=f"{svc.name}/{probe.name}" + (f"@{host}" if host is not None else ""),
         service=svc.name,
@@ -147,6 +152,9 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
         keystone_service_type=entry.agent_api if agent else entry.keystone_service_type,
         agent_binary=entry.agent_binary if agent else None,
         stuck_after=spec.stuck_after if spec is not None else None,
+        credentials=None if login is None else ex.Credentials(**login.model_dump()),
+        queue_vhost=queues.vhost if rabbit else None,
+        queue_match=queues.match if rabbit else None,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "Alarm",
+    "Credentials",
     "Expansion",
     "LogSource",
     "NagiosHost",
@@ -29,6 +30,16 @@ class Threshold:
 
     warning: str | None
     critical: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Where a probe finds its login: names of a variable or files, never the password."""
+
+    username: str | None
+    password_env: str | None
+    password_file: str | None
+    option_file: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +76,9 @@ class Probe:
     keystone_service_type: str | None = None
     agent_binary: str | None = None
     stuck_after: float | None = None
+    credentials: Credentials | None = None
+    queue_vhost: str | None = None
+    queue_match: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from osmon.inventory.fields import (
     TimeZone,
     Url,
 )
+from osmon.inventory.infra import Credentials, QueueSelection
 
 __all__ = [
     "TLS",
@@ -160,6 +161,9 @@ class Host(_Model):
     labels: dict[str, str] = Field(
         default_factory=dict, description="Free-form labels copied to the host's checks."
     )
+    parents: tuple[Name, ...] = Field(
+        (), description="Hosts it is reached through (Nagios parents: unreachable, not down)."
+    )
 
 
 class Endpoint(_Model):
@@ -199,6 +203,7 @@ class Probe(_Model):
         None, description="HTTP statuses that mean healthy."
     )
     tls: TLS = Field(default_factory=TLS, description="TLS settings for this probe.")
+    queues: QueueSelection | None = Field(None, description="RabbitMQ: the queues to report on.")
     thresholds: Thresholds = Field(
         default_factory=dict, description="Nagios ranges for this probe's metrics."
     )
@@ -290,6 +295,7 @@ class Service(_Model):
     contacts: tuple[Name, ...] | None = Field(
         None, description="Contacts to notify (default: defaults.contacts)."
     )
+    credentials: Credentials | None = Field(None, description="Login for its probes.")
 
 
 class Defaults(_Model):

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from osmon.inventory import model
+from osmon.inventory import infra, model
 
 START, END = "<!-- inventory-reference:start -->", "<!-- inventory-reference:end -->"
 
@@ -34,6 +34,8 @@ SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("`…notifications`", model.Notifications),
     ("`alarms[]` and `…alarms[]`", model.Alarm),
     ("`…tls`", model.TLS),
+    ("`…credentials`", infra.Credentials),
+    ("`…probes.<name>.queues`", infra.QueueSelection),
 )
 
 EXAMPLE = """\
@@ -87,7 +89,7 @@ def _default(info: Any) -> str:
             return ""
         if isinstance(value, tuple | list | dict) and not value:
             return "empty"
-        return f"`{value}`"
+        return f"`{value}`".replace("|", "\\|")  # escaped inside a table cell
     if info.default_factory is not None:
         return "empty" if info.default_factory in (dict, list, tuple) else "its defaults"
     return "**required**"

@@ -371,7 +371,7 @@ def test_local_inventory_counts() -> None:
     }
     targets = {p.service: (p.address, p.port) for p in exp.probes if p.type != "process"}
     assert targets == {
-        "rabbitmq": ("127.0.0.1", 5672),
+        "rabbitmq": ("127.0.0.1", 15672),  # the management API
         "postgresql": ("127.0.0.1", 5432),
         "mariadb": ("127.0.0.1", 3306),
         "redis": ("127.0.0.1", 6379),
