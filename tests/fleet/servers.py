@@ -173,10 +173,10 @@ class Fleet:
             "mtls12": _server_context(pki.valid, str(pki.client_ca), tls12=True),
         }
         for name, context in contexts.items():
-            site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
-            await site.start()
-            assert site._server is not None
-            self.ports[name] = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            self.ports[name] = int(sock.getsockname()[1])
+            await web.SockSite(self._runner, sock, ssl_context=context).start()
         for name, handler in _RAW_HANDLERS.items():
             server = await asyncio.start_server(handler, "127.0.0.1", 0)
             self._raw.append(server)
