@@ -225,3 +225,30 @@ def nagios(
     files = generate_nagios(inv, settings)
     command = f"osmon generate nagios -i {inventory_path} -o {out_dir}"
     _emit(out_dir, files, check, "Nagios configuration", command)
+
+
+@generate.command()
+@_INVENTORY
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for prometheus.yml, rules/ and targets/ (e.g. prometheus).",
+)
+@_CHECK
+def prometheus(inventory_path: Path, out_dir: Path, check: bool) -> None:
+    """Prometheus alerting and recording rules, and a scrape config for osmon.
+
+    Rules for osmon's own series, the probes, agent states and log metrics, and the inventory's
+    alarms; check them with `promtool check config DIR/prometheus.yml`.
+    """
+    from osmon.generate.prometheus import PrometheusError, generate_prometheus
+
+    try:
+        files = generate_prometheus(_expansion(inventory_path))
+    except PrometheusError as exc:
+        _fail(f"{inventory_path}: {exc}")
+    command = f"osmon generate prometheus -i {inventory_path} -o {out_dir}"
+    _emit(out_dir, files, check, "Prometheus configuration", command)
