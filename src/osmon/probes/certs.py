@@ -4,9 +4,9 @@ Building an ``SSLContext`` loads the CA store (milliseconds of CPU), so probes w
 settings (verify, CA bundle, client certificate) share one, kept in ``ProbeContext.resources``.
 Expiry comes from the certificate the server presented, parsed with ``cryptography`` whether or
 not it verified, so an expired or untrusted certificate still reports its days left. Python
-3.11's ``ssl`` exposes only the server's own certificate, not the chain: ``probe_ssl_earliest_
-cert_expiry`` is that certificate's notAfter (blackbox takes the earliest of the chain, which
-is the same unless an intermediate expires first).
+3.11's ``ssl`` exposes only the server's own certificate, not the chain:
+``probe_ssl_earliest_cert_expiry`` is that certificate's notAfter (blackbox takes the earliest
+of the chain, which is the same unless an intermediate expires first).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ certificate). When verification fails the probe connects once more without verif
 the certificate anyway: the result is then CRITICAL with the reason (``TLS certificate
 expired``, ``… does not match '<name>'``, ``… not trusted: unknown CA`` …) *and* carries
 ``days_left``, so an expired and an untrusted certificate both show how long they have.
+Nothing is sent after the handshake: a TLS 1.3 server that wants a client certificate refuses a
+missing one only afterwards, which the http probe sees and this one does not.
 
 Metrics: ``days_left`` (threshold key; catalog default warning ``30:``, critical ``7:``),
 ``probe_ssl_earliest_cert_expiry`` (unix time).
