@@ -1,12 +1,12 @@
 """The fleet: local endpoints on free loopback ports, each behaving one way, for probe tests.
 
 One aiohttp application (version document, any status, slow, garbage body, endless body, broken
-length, redirect, HTML) served in clear and behind each certificate of ``pki`` (valid, expired,
-not yet valid, wrong host, self-signed, and two that require a client certificate: TLS 1.3
-and 1.2), plus raw
-TCP servers that reset the connection (RST: SO_LINGER 0), close it without answering (FIN), answer
-something that is not HTTP, or never answer; a port whose accept queue is full, so that a new
-connection is never established (a TCP connect timeout); and a port nothing listens on.
+length, redirect, HTML, the Host header echoed) served in clear and behind each certificate of
+``pki`` (valid, expired, not yet valid, wrong host, self-signed, and two that require a client
+certificate: TLS 1.3 and 1.2), plus raw TCP servers that reset the connection (RST: SO_LINGER 0),
+close it without answering (FIN), answer something that is not HTTP, or never answer; a port
+whose accept queue is full, so that a new connection is never established (a TCP connect
+timeout); and a port nothing listens on.
 """
 
 from __future__ import annotations
@@ -83,6 +83,10 @@ async def _redirect(request: web.Request) -> web.Response:
     raise web.HTTPFound("/version")
 
 
+async def _host(request: web.Request) -> web.Response:
+    return web.Response(text=f"Host: {request.host}\n")
+
+
 async def _html(request: web.Request) -> web.Response:
     return web.Response(text="<html><body>Maintenance</body></html>", content_type="text/html")
 
@@ -97,6 +101,7 @@ def application() -> web.Application:
     app.router.add_get("/short", _short)
     app.router.add_get("/redirect", _redirect)
     app.router.add_get("/html", _html)
+    app.router.add_get("/host", _host)
     return app
 
 

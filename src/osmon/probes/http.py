@@ -12,7 +12,8 @@ the first ``BODY_LIMIT`` bytes are read and searched, so an endless body is cut,
 fine when there is no pattern), ``connection closed without a response``, ``not an HTTP
 response: <parser's reason>``, ``response body cut off before its announced end``, ``more than 10
 redirects``, and the connection and TLS failures of ``osmon.probes.failures``. A CA bundle or
-client certificate that cannot be loaded is UNKNOWN. The time limit is the runner's.
+client certificate that cannot be loaded is UNKNOWN. The time limit is the runner's. Over TLS,
+``server_name`` is the name sent in SNI, checked against the certificate and sent as ``Host``.
 
 Metrics: ``status_code`` (``probe_http_status_code``, 0 when no response came), ``response_time``
 (seconds from sending the request to the end of the body read, connect and TLS included;
@@ -26,6 +27,7 @@ from __future__ import annotations
 import re
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -59,13 +61,15 @@ async def probe(target: Probe, ctx: ProbeContext) -> Observation:
     client = session(target, ctx)
     no_response = (Metric("status_code", 0.0, series=STATUS_SERIES),)
     host = target.address or ""
+    named = https and target.server_name is not None
     started = time.monotonic()
     try:
         async with client.get(
             target.url,
             allow_redirects=target.follow_redirects,
             max_redirects=MAX_REDIRECTS,
-            server_hostname=target.server_name if https else None,
+            server_hostname=target.server_name if named else None,
+            headers=_host_header(target) if named else None,
         ) as response:
             cert = _peer_certificate(response) if https else None
             body = await _read(response)
@@ -172,6 +176,14 @@ async def _read(response: aiohttp.ClientResponse) -> str:
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def _host_header(target: Probe) -> dict[str, str]:
+    """Host = the name sent in SNI: a server that routes by name (or answers 421 when SNI and
+    Host differ, as Apache does) sees the same name twice."""
+    port = urlsplit(target.url or "").port
+    name = target.server_name or ""
+    return {"Host": name if port in (None, 443) else f"{name}:{port}"}
 
 
 def _listed(statuses: tuple[int, ...]) -> str:

@@ -173,6 +173,23 @@ async def test_tls(
     assert result.summary.startswith(summary) if state == State.OK else result.summary == summary
 
 
+async def test_server_name_is_sent_as_sni_and_host(
+    fleet: Fleet, pki: Pki, ctx: ProbeContext
+) -> None:
+    port = fleet.ports["wrong_host"]
+    named = target(
+        "http",
+        fleet.url("/host", site="wrong_host"),
+        ca_file=str(pki.ca),
+        server_name="other.example",
+        body_pattern=f"^Host: other\\.example:{port}$",
+    )
+    assert (await run(named, ctx)).state == State.OK
+    plain = target("http", fleet.url("/host"), server_name="other.example", body_pattern="other")
+    result = await run(plain, ctx)  # server_name is a TLS setting: plain HTTP keeps the URL's
+    assert result.summary == "body does not match /other/"
+
+
 async def test_certificate_expiry_metrics(fleet: Fleet, pki: Pki, ctx: ProbeContext) -> None:
     result = await run(target("http", fleet.url(site="valid"), ca_file=str(pki.ca)), ctx)
     found = series(result)
