@@ -50,6 +50,12 @@ alarms:
 {extra}  - {{name: both, type: composite, composite: {{or: [slow, keystone-down]}}}}
   - {{name: promql, type: prometheus, expr: "up == 0"}}
 """
+DOWN_QUERY = {
+    "and": [
+        {"like": {"original_resource_id": "keystone\\_%"}},
+        {"not": {"like": {"original_resource_id": "keystone\\_process@%"}}},
+    ]
+}
 VOLUME = "  - {name: volume-failed, type: event, event_type: volume.create.error}\n"
 IN_AODH = ["slow", "one", "by-metrics", "build-failed", "volume-failed", "both", "keystone-down"]
 
@@ -157,7 +163,7 @@ def test_plan_apply_and_a_second_apply_changes_nothing(cloud: Cloud) -> None:
     assert json.loads(rule["query"]) == {}  # a cloud-wide alarm: every resource
     down = aodh[f"osmon-{cloud.name}-keystone-down"]
     down_rule = down["gnocchi_aggregation_by_resources_threshold_rule"]
-    assert json.loads(down_rule["query"]) == {"like": {"original_resource_id": "keystone\\_%"}}
+    assert json.loads(down_rule["query"]) == DOWN_QUERY
     assert (down["severity"], down_rule["metric"], down_rule["aggregation_method"]) == (
         "critical",
         "probe_success",
@@ -316,7 +322,8 @@ def test_a_default_alarm_query_selects_its_service_probe_targets_in_gnocchi(
 ) -> None:
     """The query of ``<service>-down``, run as Aodh's evaluator runs it (``aggregates.fetch``
     with ``search=json.loads(query)``) on resources stored as the Gnocchi sink stores probe
-    targets: it selects that service's targets and not a service whose name extends it."""
+    targets: it selects that service's targets, not its process checks' nor a service whose
+    name extends it."""
     import datetime
 
     from gnocchiclient import exceptions as gexc
@@ -338,7 +345,12 @@ def test_a_default_alarm_query_selects_its_service_probe_targets_in_gnocchi(
     rule = body["gnocchi_aggregation_by_resources_threshold_rule"]
     stamp = datetime.datetime.now(datetime.UTC).replace(second=0, microsecond=0)
     stamp -= datetime.timedelta(minutes=1)
-    values = {f"{service}_http@ctl1": 1.0, f"{service}_http@ctl2": 0.0, f"{service}x_http@h": 7.0}
+    values = {
+        f"{service}_api@ctl1": 1.0,
+        f"{service}_api@ctl2": 0.0,
+        f"{service}x_api@h": 7.0,  # another service whose name extends it
+        f"{service}_process@ctl1": -1.0,  # a process check: Nagios alarms on it, not Aodh
+    }
     for rid in values:
         gnocchi_client.resource.create("generic", {"id": rid})
     gnocchi_client.metric.batch_resources_metrics_measures(
@@ -367,7 +379,7 @@ def test_a_default_alarm_query_selects_its_service_probe_targets_in_gnocchi(
         value: float = got["measures"]["aggregated"][-1][2]
         return value
 
-    assert (aggregate("min"), aggregate("max")) == (0.0, 1.0)  # not the 7.0 of '<service>x'
+    assert (aggregate("min"), aggregate("max")) == (0.0, 1.0)
 
 
 def test_a_type_change_is_an_update_aodh_accepts(cloud: Cloud) -> None:

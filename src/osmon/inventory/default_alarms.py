@@ -30,10 +30,23 @@ def probe_query(service: str, probe: str | None = None) -> dict[str, Any]:
     """Gnocchi search for the resources of a service's probe targets (ids ``svc_probe@host``).
 
     The Gnocchi sink stores a probe target ``svc/probe@host`` as resource ``svc_probe@host``
-    (Gnocchi keeps it as ``original_resource_id``); ``_`` is escaped for SQL LIKE.
+    (Gnocchi keeps it as ``original_resource_id``); ``_`` is escaped for SQL LIKE. Without a
+    probe, every target but the process checks' (those alarm in Nagios).
     """
-    prefix = f"{service}_{probe}" if probe else f"{service}_"
-    return {"like": {"original_resource_id": prefix.replace("_", "\\_") + "%"}}
+    prefix = _like(service) + "\\_"
+    if probe is not None:
+        return {"like": {"original_resource_id": f"{prefix}{_like(probe)}%"}}
+    return {
+        "and": [
+            {"like": {"original_resource_id": f"{prefix}%"}},
+            {"not": {"like": {"original_resource_id": f"{prefix}process@%"}}},
+        ]
+    }
+
+
+def _like(text: str) -> str:
+    """``text`` matched literally by SQL LIKE (names hold no ``%``; ``_`` is escaped)."""
+    return text.replace("_", "\\_")
 
 
 @dataclass(frozen=True, slots=True)

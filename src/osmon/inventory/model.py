@@ -7,19 +7,28 @@ carries a description: the README's inventory reference is generated from them. 
 
 from __future__ import annotations
 
-import ipaddress
-import re
-from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from osmon.checks import range as nagios_range
 from osmon.inventory.alarm import Alarm
 from osmon.inventory.catalog import LogFormat, ProbeType
-from osmon.inventory.fields import MetricName, Name, TimeZone
-from osmon.inventory.fields import Seconds as Seconds
-from osmon.inventory.infra import Credentials, EnvVarName, QueueSelection
+from osmon.inventory.fields import (
+    AbsolutePath,
+    Address,
+    Email,
+    EnvVar,
+    MetricName,
+    NagiosRangeText,
+    Name,
+    Port,
+    Regex,
+    Seconds,
+    Status,
+    TimeZone,
+    Url,
+)
+from osmon.inventory.infra import Credentials, QueueSelection
 
 __all__ = [
     "TLS",
@@ -38,61 +47,6 @@ __all__ = [
     "Threshold",
 ]
 
-_HOSTNAME = re.compile(
-    r"(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
-)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
-
-
-def _address(value: str) -> str:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        if not _HOSTNAME.fullmatch(value):
-            raise ValueError(f"{value!r} is neither an IP address nor a host name") from None
-    return value
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.fullmatch(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
-    return value
-
-
-def _url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
-    try:
-        _ = parts.port
-    except ValueError as exc:
-        raise ValueError(f"{value!r}: {exc}") from None
-    return value
-
-
-def _absolute(value: str) -> str:
-    if not value.startswith("/"):
-        raise ValueError(f"{value!r} must be an absolute path (start with '/')")
-    return value
-
-
-def _range(value: object) -> object:
-    """Ranges may be written as bare numbers (``warning: 5``); validate them as text."""
-    if isinstance(value, bool):
-        return value
-    text = str(value) if isinstance(value, int | float) else value
-    if isinstance(text, str):
-        nagios_range.parse(text)
-    return text
-
-
-NagiosRangeText = Annotated[str, BeforeValidator(_range)]
-Port = Annotated[int, Field(ge=1, le=65535)]
-Status = Annotated[int, Field(ge=100, le=599)]
-Url = Annotated[str, AfterValidator(_url)]
-AbsolutePath = Annotated[str, AfterValidator(_absolute)]
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -110,6 +64,18 @@ class TLS(_Model):
     server_name: str | None = Field(
         None, description="Host name to send (SNI) and verify, when probing by IP address."
     )
+    client_cert: AbsolutePath | None = Field(
+        None, description="Client certificate (PEM) to present; may hold the key too."
+    )
+    client_key: AbsolutePath | None = Field(
+        None, description="Private key (PEM) of the client certificate, if not in it."
+    )
+
+    @model_validator(mode="after")
+    def _key_needs_cert(self) -> TLS:
+        if self.client_key is not None and self.client_cert is None:
+            raise ValueError("'client_key' needs 'client_cert'")
+        return self
 
 
 class Threshold(_Model):
@@ -155,7 +121,7 @@ class Auth(_Model):
     user_domain_name: str = Field("Default", description="Domain of the user.")
     project_name: str | None = Field(None, description="Project to scope the token to.")
     project_domain_name: str = Field("Default", description="Domain of the project.")
-    password_env: EnvVarName | None = Field(
+    password_env: EnvVar | None = Field(
         None, description="Name of the environment variable holding the password."
     )
     interface: Literal["public", "internal", "admin"] = Field(
@@ -178,7 +144,7 @@ class Auth(_Model):
 class Contact(_Model):
     """Someone to notify."""
 
-    email: Annotated[str, AfterValidator(_email)] = Field(description="E-mail address.")
+    email: Email = Field(description="E-mail address.")
     full_name: str | None = Field(None, description="Display name (Nagios alias).")
     pager: str | None = Field(None, description="Pager address or number.")
     contact_groups: tuple[Name, ...] = Field(
@@ -189,9 +155,7 @@ class Contact(_Model):
 class Host(_Model):
     """A machine of the cloud."""
 
-    address: Annotated[str, AfterValidator(_address)] = Field(
-        description="IP address or DNS name probes connect to."
-    )
+    address: Address = Field(description="IP address or DNS name probes connect to.")
     roles: tuple[Name, ...] = Field(
         (), description="Roles (controller, compute, network, ...); services can be placed on them."
     )
@@ -232,6 +196,10 @@ class Probe(_Model):
     )
     port: Port | None = Field(None, description="Port on each host (default: the service's).")
     path: AbsolutePath | None = Field(None, description="HTTP path (default: the service's).")
+    body_pattern: Regex | None = Field(
+        None, description="Regex the HTTP body must match (default: the catalog's, if any)."
+    )
+    follow_redirects: bool = Field(False, description="Follow HTTP redirects (3xx).")
     expected_status: tuple[Status, ...] | None = Field(
         None, description="HTTP statuses that mean healthy."
     )

@@ -6,6 +6,7 @@ import json
 
 from osmon.alarms import alarm_id, desired, is_owned
 from osmon.inventory import expand, load_text
+from osmon.inventory.default_alarms import probe_query
 
 INVENTORY = """\
 cloud: {name: prod}
@@ -76,7 +77,7 @@ def test_threshold_rules() -> None:
     }
     down = got["osmon-prod-keystone-down"]["gnocchi_aggregation_by_resources_threshold_rule"]
     assert isinstance(down, dict)
-    assert json.loads(down["query"]) == {"like": {"original_resource_id": "keystone\\_%"}}
+    assert json.loads(down["query"]) == probe_query("keystone")
     r = got["osmon-prod-r"]["gnocchi_resources_threshold_rule"]
     assert isinstance(r, dict)
     assert (r["resource_id"], r["resource_type"], "query" in r) == ("abc", "instance", False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from osmon.inventory import InventoryError, expand, load_text
-from osmon.inventory.default_alarms import table
+from osmon.inventory.default_alarms import probe_query, table
 from osmon.inventory.readme import ALARMS_END, ALARMS_START
 
 README = Path(__file__).resolve().parents[3] / "README.md"
@@ -80,7 +80,7 @@ def test_a_service_threshold_watches_its_probe_targets_by_default() -> None:
         " comparison: gt, threshold: 2}]\n",
     )
     alarms = {a.id: a for a in expand(load_text(text + "  []\n", "inv.yaml")).alarms}
-    assert alarms["slow"].resource_query == {"like": {"original_resource_id": "keystone\\_%"}}
+    assert alarms["slow"].resource_query == probe_query("keystone")
     assert dict(alarms["slow"].labels) == {"service": "keystone"}
 
 
@@ -182,7 +182,7 @@ def test_default_alarms_per_service() -> None:
         1.0,
     )
     assert (down.severity, down.evaluation_periods) == ("critical", 5)
-    assert down.resource_query == {"like": {"original_resource_id": "nova-api\\_%"}}
+    assert down.resource_query == probe_query("nova-api")
     assert by_id["nova-compute-agents-down"].resource_query == {
         "like": {"original_resource_id": "nova-compute\\_agent%"}
     }
@@ -223,5 +223,17 @@ def test_an_aodh_aggregation_under_a_service_also_watches_its_probe_targets() ->
         " metric: probe_success, comparison: lt, threshold: 1}]\n",
     )
     alarms = {a.id: a for a in expand(load_text(text + "  []\n", "inv.yaml")).alarms}
-    assert alarms["agg"].resource_query == {"like": {"original_resource_id": "keystone\\_%"}}
+    assert alarms["agg"].resource_query == probe_query("keystone")
     assert alarms["agg"].backends == ("aodh",)
+
+
+def test_probe_query_shape() -> None:
+    assert probe_query("nova_api") == {
+        "and": [
+            {"like": {"original_resource_id": "nova\\_api\\_%"}},
+            {"not": {"like": {"original_resource_id": "nova\\_api\\_process@%"}}},
+        ]
+    }
+    assert probe_query("nova-compute", "agent") == {
+        "like": {"original_resource_id": "nova-compute\\_agent%"}
+    }
