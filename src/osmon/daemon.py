@@ -26,6 +26,7 @@ from osmon.config import DaemonConfig
 from osmon.deadletter import DeadLetters
 from osmon.http.server import HttpServer
 from osmon.inventory import Inventory, InventoryError, load
+from osmon.nagios import PassiveFeed, ProbeForwarder
 from osmon.records import Kind
 from osmon.retry import RetryPolicy
 from osmon.router import Router
@@ -97,6 +98,7 @@ class Daemon:
             policy=cfg.spool.policy,
             synchronous=cfg.spool.synchronous,
         )
+        self.nagios = self._nagios_feed(cfg)
         self.router = build_router(cfg, self.ctx, self.metrics, self.spool)
         self.sources: dict[str, Source] = {
             name: source_factory(c.type)(name, c.options(), self.ctx)
@@ -115,6 +117,18 @@ class Daemon:
         Gauge("osmon_start_time_seconds", "Start time of the daemon", registry=self.registry).set(
             self.started_at
         )
+
+    def _nagios_feed(self, cfg: DaemonConfig) -> tuple[PassiveFeed, ProbeForwarder] | None:
+        """The passive feed (``ctx.extra["nagios"]``) and its probe listener, when configured."""
+        if cfg.nagios is None or not cfg.nagios.enabled:
+            return None
+        feed = PassiveFeed(
+            cfg.nagios.command_file, max_queue=cfg.nagios.max_queue, registry=self.registry
+        )
+        forwarder = ProbeForwarder(feed, self.ctx.inventory)
+        self.ctx.extra["nagios"] = feed
+        self.ctx.extra.setdefault("probe_listeners", []).append(forwarder)
+        return feed, forwarder
 
     def healthy(self) -> tuple[bool, str]:
         if self.router.spool_error:
@@ -135,6 +149,7 @@ class Daemon:
             },
             "sources": {name: src.status() for name, src in self.sources.items()},
             **self.router.status(),
+            **({"nagios": self.nagios[0].status()} if self.nagios else {}),
         }
 
     def request_stop(self) -> None:
@@ -155,6 +170,8 @@ class Daemon:
             log.error("inventory reload failed, keeping the previous one:\n%s", exc)
             return
         self.ctx.inventory = inv
+        if self.nagios:
+            self.nagios[1].follow(inv)
         self._reloads += 1
         self._reload_error = None
         for src in self.sources.values():
@@ -169,6 +186,8 @@ class Daemon:
         await self.http.start(self.cfg.http.listen, self.cfg.http.port)
         log.info("listening on %s", self.http.bound)
         await self.router.start()
+        if self.nagios:
+            await self.nagios[0].start()
         tasks = [
             asyncio.create_task(self._run_source(name, src), name=f"source-{name}")
             for name, src in self.sources.items()
@@ -208,7 +227,10 @@ class Daemon:
             t.cancel()
         if pending:
             await asyncio.wait(pending, timeout=1.0)
-        await self.router.stop()
+        feed = self.nagios[0] if self.nagios else None
+        if feed is not None:  # results still queued for Nagios: written beside the router's
+            feed.stop_timeout = max(0.1, min(feed.stop_timeout, deadline - time.monotonic()))
+        await asyncio.gather(self.router.stop(), *([feed.stop()] if feed else []))
         if self.ctx.latest is not None:
             self.ctx.latest.flush()
         self.spool.close()

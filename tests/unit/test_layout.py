@@ -129,6 +129,10 @@ def _violations(prefix: str, allowed: tuple[str, ...], anywhere: bool = True) ->
         ("osmon.redact", ()),
         ("osmon.inventory", ("osmon.inventory", "osmon.checks", "osmon.yamldoc")),
         (
+            "osmon.nagios",
+            ("osmon.nagios", "osmon.inventory", "osmon.checks", "osmon.selfmetrics"),
+        ),
+        (
             "osmon.generate",
             (
                 "osmon.generate",

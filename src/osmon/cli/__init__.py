@@ -19,6 +19,7 @@ _LAZY = {
     "notifications": "osmon.cli.notifications:notifications",
     "generate": "osmon.cli.generate:generate",
     "probe": "osmon.cli.probe:probe",
+    "nagios": "osmon.cli.nagios:nagios",
 }
 
 
