@@ -107,6 +107,7 @@ class PassiveFeed:
         self._poller.register(self._wake_r, select.POLLIN)
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._closed = False  # stopped: the wake pipe is closed, results are dropped
         self._deadline = 0.0
         self.last_error: str | None = None
         self.last_sent_at: float | None = None
@@ -170,6 +171,7 @@ class PassiveFeed:
             self._count("dropped", left)
             log.warning("nagios: %d passive results not delivered at shutdown", left)
         self.metrics.pending.set(0)
+        self._closed = True
         for fd in (self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -190,6 +192,9 @@ class PassiveFeed:
         }
 
     def _put(self, line: bytes) -> None:
+        if self._closed:
+            self._count("dropped", 1)
+            return
         dropped = 0
         with self._lock:
             self._queue.append(line)

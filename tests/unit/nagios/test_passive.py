@@ -167,3 +167,5 @@ async def test_stop_counts_what_could_not_be_delivered(tmp_path: Path) -> None:
     feed.service_result("h", "s", 0, "x")
     await feed.stop()
     assert feed.status()["dropped"] == 1 and feed.status()["pending"] == 0
+    feed.service_result("h", "s", 0, "after the stop")
+    assert feed.status()["dropped"] == 2 and feed.status()["pending"] == 0
