@@ -205,7 +205,8 @@ class PassiveFeed:
         if dropped:
             self._count("dropped", dropped)
         self.metrics.pending.set(pending)
-        self._wake()
+        if pending == 1:  # with lines pending, the writer polls for room or retries by itself
+            self._wake()
 
     def _invalid(self, exc: InvalidResult) -> None:
         self._count("invalid", 1)
