@@ -44,7 +44,7 @@ __all__ = ["PassiveFeed"]
 
 log = logging.getLogger(__name__)
 
-_RECONNECT_ERRORS = {errno.ENXIO, errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOTDIR}
+_NAGIOS_AWAY = {errno.ENXIO, errno.ENOENT}  # not running, or not started yet: logged at INFO
 
 
 class PassiveMetrics:
@@ -281,7 +281,7 @@ class PassiveFeed:
 
     def _error(self, message: str, exc: OSError | None) -> None:
         if message != self.last_error:
-            quiet = exc is not None and exc.errno in _RECONNECT_ERRORS
+            quiet = exc is not None and exc.errno in _NAGIOS_AWAY
             (log.info if quiet else log.warning)("nagios: %s; results wait", message)
         self.last_error = message
 

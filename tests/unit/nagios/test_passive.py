@@ -169,3 +169,14 @@ async def test_stop_counts_what_could_not_be_delivered(tmp_path: Path) -> None:
     assert feed.status()["dropped"] == 1 and feed.status()["pending"] == 0
     feed.service_result("h", "s", 0, "after the stop")
     assert feed.status()["dropped"] == 2 and feed.status()["pending"] == 0
+
+
+async def test_a_regular_file_is_never_written(tmp_path: Path) -> None:
+    path = tmp_path / "nagios.cmd"
+    path.write_text("")
+    feed = PassiveFeed(path, retry_interval=0.05, stop_timeout=0.2)
+    await feed.start()
+    feed.service_result("h", "s", 0, "x")
+    await until("refused", lambda: "is not a FIFO" in (feed.status()["last_error"] or ""))
+    await feed.stop()
+    assert path.read_text() == "" and feed.status()["dropped"] == 1
