@@ -234,11 +234,9 @@ class PassiveFeed:
             if self._fd is None and pending and not self._open():
                 self._sleep(poller, self.retry_interval)
                 continue
-            timeout: float | None = None
+            timeout: float | None = None  # idle: until a result comes or the reader goes
             if stopping:
                 timeout = max(0.0, self._deadline - time.monotonic())
-            elif self._fd is None:
-                timeout = None  # nothing to send: wait for a result
             if self._fd is not None:
                 poller.register(self._fd, select.POLLOUT if pending else 0)
             events = dict(poller.poll(None if timeout is None else timeout * 1000))
@@ -269,7 +267,7 @@ class PassiveFeed:
             return False
         if not stat.S_ISFIFO(os.fstat(fd).st_mode):
             os.close(fd)
-            self._error(f"{self.command_file} is not a FIFO (is Nagios's command_file)", None)
+            self._error(f"{self.command_file} is not a FIFO (is it Nagios's command_file?)", None)
             return False
         self._fd = fd
         self.connects += 1
