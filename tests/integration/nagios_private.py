@@ -17,7 +17,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from osmon.nagios.status import ObjectStatus, StatusFileError, read_status
@@ -118,10 +118,13 @@ define service {{
 class PrivateNagios:
     def __init__(
         self,
-        hosts: Iterable[tuple[str, str]],
-        services: Iterable[tuple[str, str]],
+        hosts: Iterable[tuple[str, str]] = (),
+        services: Iterable[tuple[str, str]] = (),
         retain: bool = False,
+        generated: Mapping[str, str] | None = None,
     ) -> None:
+        """Passive ``hosts`` (name, address) and ``services`` (host, description), or the files
+        of ``osmon generate nagios`` (relative path → text) as the whole object configuration."""
         self.dir = Path(tempfile.mkdtemp(prefix="osmon-nagios-", dir="/var/tmp"))
         self.dir.chmod(0o755)
         for sub in ("etc", "var", "spool/checkresults"):
@@ -130,11 +133,23 @@ class PrivateNagios:
         for sub in ("var", "spool", "spool/checkresults"):
             os.chown(self.dir / sub, user.pw_uid, user.pw_gid)
         self.main_cfg = self.dir / "etc" / "nagios.cfg"
-        self.main_cfg.write_text(MAIN_CFG.format(d=self.dir, retain=int(retain)))
-        objects = [BASE_OBJECTS]
-        objects += [HOST.format(name=n, address=a) for n, a in hosts]
-        objects += [SERVICE.format(host=h, description=s) for h, s in services]
-        (self.dir / "etc" / "objects.cfg").write_text("".join(objects))
+        self.generated = generated is not None
+        main = MAIN_CFG.format(d=self.dir, retain=int(retain))
+        if generated is None:
+            objects = [BASE_OBJECTS]
+            objects += [HOST.format(name=n, address=a) for n, a in hosts]
+            objects += [SERVICE.format(host=h, description=s) for h, s in services]
+            (self.dir / "etc" / "objects.cfg").write_text("".join(objects))
+        else:
+            gen = self.dir / "etc" / "generated"
+            for rel, text in generated.items():
+                (gen / rel).parent.mkdir(parents=True, exist_ok=True)
+                (gen / rel).write_text(text)
+            main = main.replace(
+                f"cfg_file={self.dir}/etc/objects.cfg\n",
+                f"cfg_dir={gen}/objects\nresource_file={gen}/resource.cfg\n",
+            )
+        self.main_cfg.write_text(main)
         self.command_file = self.dir / "var" / "nagios.cmd"
         self.status_file = self.dir / "var" / "status.dat"
         self.log_file = self.dir / "var" / "nagios.log"
