@@ -136,6 +136,19 @@ class CoordinationOptions(BaseModel):
         return dict(self.model_extra or {})
 
 
+class NagiosOptions(BaseModel):
+    """Passive results to Nagios (``osmon.nagios.PassiveFeed``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    command_file: Path = Field(
+        description="Nagios's external command file (command_file in nagios.cfg), a FIFO."
+    )
+    max_queue: int = Field(
+        10_000, ge=1, description="Results kept while Nagios is away; beyond, the oldest go."
+    )
+    enabled: bool = Field(True, description="Set false to keep the section but send nothing.")
+
+
 class ForwardOptions(BaseModel):
     """An HTTP hook that receives every alarm transition (see ``osmon.sinks.webhook``)."""
 
@@ -192,6 +205,7 @@ class DaemonConfig(BaseModel):
     spool: SpoolOptions = Field(default_factory=SpoolOptions)
     retry: RetryOptions = Field(default_factory=RetryOptions)
     coordination: CoordinationOptions = Field(default_factory=CoordinationOptions)
+    nagios: NagiosOptions | None = Field(None, description="Passive results to Nagios.")
     sinks: dict[str, ComponentOptions] = Field(default_factory=dict)
     sources: dict[str, ComponentOptions] = Field(default_factory=dict)
     routes: dict[Kind, list[str]] = Field(
@@ -246,6 +260,8 @@ def load_config(path: Path | None = None) -> DaemonConfig:
     else:
         cfg.inventory = _expand(inventory, base)
     cfg.state_dir = _expand(str(cfg.state_dir), base)
+    if cfg.nagios is not None:
+        cfg.nagios.command_file = _expand(str(cfg.nagios.command_file), base)
     cfg.source_path = path
     problems = []
     for kind, names in cfg.routes.items():

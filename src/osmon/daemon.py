@@ -28,6 +28,7 @@ from osmon.config import FORWARD_SINK, DaemonConfig
 from osmon.deadletter import DeadLetters
 from osmon.http.server import HttpServer
 from osmon.inventory import Inventory, InventoryError, load
+from osmon.nagios import PassiveFeed, ProbeForwarder
 from osmon.records import Kind
 from osmon.retry import RetryPolicy
 from osmon.router import Router
@@ -120,6 +121,7 @@ class Daemon:
             policy=cfg.spool.policy,
             synchronous=cfg.spool.synchronous,
         )
+        self.nagios = self._nagios_feed(cfg)
         self.router = build_router(cfg, self.ctx, self.metrics, self.spool)
         self.forward = build_forward(cfg, self.ctx, self.metrics, self.spool)
         self.sources: dict[str, Source] = {
@@ -147,6 +149,18 @@ class Daemon:
             self.started_at
         )
 
+    def _nagios_feed(self, cfg: DaemonConfig) -> tuple[PassiveFeed, ProbeForwarder] | None:
+        """The passive feed (``ctx.extra["nagios"]``) and its probe listener, when configured."""
+        if cfg.nagios is None or not cfg.nagios.enabled:
+            return None
+        feed = PassiveFeed(
+            cfg.nagios.command_file, max_queue=cfg.nagios.max_queue, registry=self.registry
+        )
+        forwarder = ProbeForwarder(feed, self.ctx.inventory)
+        self.ctx.extra["nagios"] = feed
+        self.ctx.extra.setdefault("probe_listeners", []).append(forwarder)
+        return feed, forwarder
+
     def healthy(self) -> tuple[bool, str]:
         error = self.router.spool_error or self.forward.spool_error
         if error:
@@ -169,6 +183,7 @@ class Daemon:
             "sources": {name: src.status() for name, src in self.sources.items()},
             **routed,
             "sinks": {**routed["sinks"], **self.forward.status()["sinks"]},
+            **({"nagios": self.nagios[0].status()} if self.nagios else {}),
         }
 
     def _tls(self) -> ssl.SSLContext | None:
@@ -197,6 +212,8 @@ class Daemon:
             log.error("inventory reload failed, keeping the previous one:\n%s", exc)
             return
         self.ctx.inventory = inv
+        if self.nagios:
+            self.nagios[1].follow(inv)
         self._reloads += 1
         self._reload_error = None
         for src in self.sources.values():
@@ -212,6 +229,8 @@ class Daemon:
         log.info("listening on %s", self.http.bound)
         await self.router.start()
         await self.forward.start()
+        if self.nagios:
+            await self.nagios[0].start()
         tasks = [
             asyncio.create_task(self._run_source(name, src), name=f"source-{name}")
             for name, src in self.sources.items()
@@ -260,7 +279,10 @@ class Daemon:
             t.cancel()
         if pending:
             await asyncio.wait(pending, timeout=1.0)
-        await self.router.stop()
+        feed = self.nagios[0] if self.nagios else None
+        if feed is not None:  # results still queued for Nagios: written beside the router's
+            feed.stop_timeout = max(0.1, min(feed.stop_timeout, deadline - time.monotonic()))
+        await asyncio.gather(self.router.stop(), *([feed.stop()] if feed else []))
         await self.forward.stop()
         if self.ctx.latest is not None:
             self.ctx.latest.flush()

@@ -315,3 +315,20 @@ def test_a_file_missing_from_the_installation_is_one_line(installed: Installed) 
     (line,) = done.stderr.splitlines()
     assert "osmon/data/patterns/osmon-openstack is missing" in line, line
     assert str(pattern) in line, line
+
+
+def test_nagios_status_reads_a_status_file(installed: Installed) -> None:
+    """pynag (an sdist) installs with the wheel and reads Nagios 4's format."""
+    status = installed.work / "status.dat"
+    status.write_text(
+        "info {\n\tversion=4.4.6\n\t}\n"
+        "servicestatus {\n\thost_name=ctl1\n\tservice_description=nova-api api\n"
+        "\thas_been_checked=1\n\tcurrent_state=2\n\tplugin_output=refused\n\t}\n"
+    )
+    done = installed.run(installed.osmon, "nagios", "status", "--status-file", str(status),
+                         "--format", "json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)
+    assert (row["host"], row["service"], row["state"]) == ("ctl1", "nova-api api", "CRITICAL")
+    done = installed.run(installed.osmon, "nagios", "status", "--status-file", "nowhere.dat")
+    assert done.returncode == 1 and done.stderr.strip().endswith("nowhere.dat: does not exist")

@@ -81,3 +81,19 @@ def test_without_a_coordination_section_nothing_is_shared(tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.problems[0].startswith(f"{path}:3: coordination.group:")
+
+
+def test_the_nagios_section(tmp_path: Path) -> None:
+    path = tmp_path / "osmon.yaml"
+    path.write_text("inventory: inv.yaml\nnagios: {command_file: rw/nagios.cmd, max_queue: 5}\n")
+    cfg = load_config(path)
+    assert cfg.nagios is not None
+    assert cfg.nagios.command_file == tmp_path / "rw" / "nagios.cmd"
+    assert (cfg.nagios.max_queue, cfg.nagios.enabled) == (5, True)
+    path.write_text("inventory: inv.yaml\nnagios:\n  command_file: x\n  max_queue: 0\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.problems[0].startswith(f"{path}:4: nagios.max_queue:")
+    path.write_text("inventory: inv.yaml\nnagios: {comand_file: x}\n")
+    with pytest.raises(ConfigError, match=r"nagios.comand_file: Extra inputs"):
+        load_config(path)

@@ -133,6 +133,10 @@ def _violations(prefix: str, allowed: tuple[str, ...], anywhere: bool = True) ->
             ("osmon.inventory", "osmon.checks", "osmon.yamldoc", "osmon.archive_policies"),
         ),
         (
+            "osmon.nagios",
+            ("osmon.nagios", "osmon.inventory", "osmon.checks", "osmon.selfmetrics"),
+        ),
+        (
             "osmon.generate",
             (
                 "osmon.generate",

@@ -20,6 +20,7 @@ _LAZY = {
     "generate": "osmon.cli.generate:generate",
     "probe": "osmon.cli.probe:probe",
     "alarms": "osmon.cli.alarms:alarms",
+    "nagios": "osmon.cli.nagios:nagios",
 }
 
 

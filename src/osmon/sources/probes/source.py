@@ -17,11 +17,12 @@ import contextlib
 import importlib
 import logging
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter
 
-from osmon.checks.latest import LatestState
+from osmon.checks.latest import CheckState, LatestState
 from osmon.inventory import Probe, expand
 from osmon.probes.base import ProbeContext
 from osmon.probes.partition import Everything, Partition
@@ -81,6 +82,8 @@ class ProbesSource:
         member = self.coordination.member_id if self.coordination else None
         self.owner = member or self.hostname
         self.latest = ctx.latest if ctx.latest is not None else LatestState()
+        # Called with every new result (the daemon's Nagios passive feed); must not block.
+        self.listeners: list[Callable[[CheckState], None]] = ctx.extra.get("probe_listeners", [])
         self.registry = ctx.registry
         self.metrics = shared(ctx.registry, ProbesMetrics)
         self.kinds = KindResolver()
@@ -209,7 +212,13 @@ class ProbesSource:
         result = await run_probe(probe, self.kinds(probe.type), self._probe_ctx)
         if self._scheduler is not None and not self._scheduler.scheduled(probe.id):
             return  # removed from the inventory while it ran
-        self.latest.put(check_state(result, probe, self.owner))
+        state = check_state(result, probe, self.owner)
+        self.latest.put(state)
+        for listener in self.listeners:
+            try:
+                listener(state)
+            except Exception:
+                log.exception("%s: a result listener failed", self.name)
         self.metrics.results.labels(probe.type, result.state.name).inc()
         if not self.publisher.offer(samples(result, probe)):
             self.metrics.dropped.inc()
