@@ -7,42 +7,15 @@ secret when it runs, so the inventory can be shown, diffed and committed.
 
 from __future__ import annotations
 
-import re
-from typing import Annotated
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from osmon.inventory.fields import AbsolutePath, EnvVar, Regex
 
-__all__ = ["DEFAULT_QUEUES", "Credentials", "EnvVarName", "QueueSelection"]
-
-_ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+__all__ = ["DEFAULT_QUEUES", "Credentials", "QueueSelection"]
 
 #: Queues the RabbitMQ probe watches unless told otherwise: the oslo.messaging notification
 #: queues (``notifications.info``, ``versioned_notifications.error`` …) and osmon's own pool.
 DEFAULT_QUEUES = r"(versioned_)?notifications\..+|osmon"
-
-
-def _env_var(value: str) -> str:
-    if not _ENV_VAR.fullmatch(value):
-        raise ValueError(f"{value!r} is not an environment variable name")
-    return value
-
-
-def _file(value: str) -> str:
-    if not value.startswith("/"):
-        raise ValueError(f"{value!r} must be an absolute path (start with '/')")
-    return value
-
-
-def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
-    return value
-
-
-EnvVarName = Annotated[str, AfterValidator(_env_var)]
-_File = Annotated[str, AfterValidator(_file)]
 
 
 class Credentials(BaseModel):
@@ -52,13 +25,13 @@ class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     username: str | None = Field(None, description="User name (not needed with option_file).")
-    password_env: EnvVarName | None = Field(
+    password_env: EnvVar | None = Field(
         None, description="Name of the environment variable holding the password."
     )
-    password_file: _File | None = Field(
+    password_file: AbsolutePath | None = Field(
         None, description="File whose first line is the password (mode 0600)."
     )
-    option_file: _File | None = Field(
+    option_file: AbsolutePath | None = Field(
         None, description="MariaDB/Galera: MySQL option file with [client] user and password."
     )
 
@@ -80,6 +53,6 @@ class QueueSelection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     vhost: str | None = Field(None, description="Only this virtual host's queues (default: all).")
-    match: Annotated[str, AfterValidator(_regex)] = Field(
+    match: Regex = Field(
         DEFAULT_QUEUES, description="Regular expression the whole queue name must match."
     )

@@ -4,7 +4,7 @@ One aiohttp session per ``ProbeContext``, shared by the probes that read such AP
 connections are reused across runs; TLS settings (verify, CA file, SNI name) go per request.
 Failures are verdicts, never exceptions out of the probe:
 
-- below HTTP: ``osmon.probes.netfail`` (CRITICAL ``connection refused`` …);
+- below HTTP: ``osmon.probes.failures`` (CRITICAL ``connection refused`` …);
 - 401/403: UNKNOWN ``login refused by <url> (HTTP 401)`` (osmon's credentials are wrong);
 - any other status not accepted by the caller: CRITICAL ``HTTP <status> from <url>``;
 - a body that is not JSON where JSON is expected: CRITICAL ``garbage JSON from <url>: …``.
@@ -23,7 +23,7 @@ from osmon.checks.state import State
 from osmon.inventory import Probe
 from osmon.probes.base import ProbeContext, ProbeFailed
 from osmon.probes.credentials import Login
-from osmon.probes.netfail import connect_failed
+from osmon.probes.failures import connection_failed
 
 __all__ = ["Response", "get", "get_json"]
 
@@ -92,9 +92,9 @@ async def get(
         error = exc.certificate_error
         if not isinstance(error, OSError):
             error = ssl.SSLError(str(error))
-        raise connect_failed(error, target.address or url) from None
+        raise connection_failed(error, target.address or url) from None
     except aiohttp.ClientConnectorError as exc:
-        raise connect_failed(exc.os_error, exc.host) from None
+        raise connection_failed(exc.os_error, exc.host) from None
     except aiohttp.ServerDisconnectedError:
         raise ProbeFailed(State.CRITICAL, f"connection closed by {url} before a response") from None
     except aiohttp.ClientPayloadError as exc:
@@ -102,7 +102,7 @@ async def get(
     except aiohttp.ClientResponseError as exc:
         raise ProbeFailed(State.CRITICAL, f"bad HTTP response from {url}: {exc.message}") from None
     except aiohttp.ClientOSError as exc:
-        raise connect_failed(exc, target.address or url) from None
+        raise connection_failed(exc, target.address or url) from None
     if status in accept:
         return Response(url, status, body)
     if status in (401, 403):

@@ -1,6 +1,7 @@
 """Connection and TLS failures as probe states, one distinct summary per cause.
 
-The http, tls and tcp probes meet the same failures below HTTP; each becomes a ``ProbeFailed``
+The network probes (http, tls, tcp, rabbitmq, galera, memcached, haproxy) meet the same
+failures below HTTP; each becomes a ``ProbeFailed``
 here so the same cause reads the same in every probe, Nagios and ``/v1/probes``. All are
 CRITICAL (the target, not osmon, is at fault); a timeout is not among them: the runner's time
 limit reports it. The summaries are part of the interface (tests pin them):
@@ -12,6 +13,7 @@ nothing listens                             ``connection refused``
 RST from the peer                           ``connection reset by peer``
 no route                                    ``host unreachable`` / ``network unreachable``
 name does not resolve                       ``DNS lookup failed for <host>: <reason>``
+UNIX socket path missing                    ``no socket at <path>``
 certificate expired / not yet valid         ``TLS certificate expired`` / ``… not yet valid``
 certificate for another name                ``TLS certificate does not match '<name>'``
 issuer not in the CA bundle                 ``TLS certificate not trusted: unknown CA``
@@ -80,6 +82,8 @@ def connection_failed(
         summary = handshake_failed(error)
     elif isinstance(error, socket.gaierror):
         summary = f"DNS lookup failed for {host}: {error.strerror or error}"
+    elif isinstance(error, FileNotFoundError):  # a UNIX socket path (HAProxy's stats socket)
+        summary = f"no socket at {host}"
     elif error.errno in _ERRNO:
         summary = _ERRNO[error.errno]
     elif isinstance(error, ConnectionResetError):  # asyncio's TLS layer raises it without errno

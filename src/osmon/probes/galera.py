@@ -38,7 +38,7 @@ from osmon.checks.state import State
 from osmon.inventory import Probe
 from osmon.probes.base import Metric, Observation, ProbeContext, ProbeFailed
 from osmon.probes.credentials import Login, login
-from osmon.probes.netfail import connect_failed
+from osmon.probes.failures import connection_failed
 
 __all__ = ["probe"]
 
@@ -129,7 +129,7 @@ def _query(target: Probe, user: Login | None) -> _Status:
     except pymysql.err.MySQLError as exc:
         raise _failed(exc, f"{host}:{port}") from None
     except OSError as exc:
-        raise connect_failed(exc, f"{host}:{port}") from None
+        raise connection_failed(exc, f"{host}:{port}") from None
     return _Status(version, variables.get("wsrep_on", "OFF") == "ON", status)
 
 
@@ -138,7 +138,7 @@ def _failed(exc: pymysql.err.MySQLError, where: str) -> ProbeFailed:
     message = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
     cause = exc.__cause__ or exc.__context__
     if code in _CANNOT_CONNECT and isinstance(cause, OSError):
-        return connect_failed(cause, where)
+        return connection_failed(cause, where)
     if code in _CANNOT_CONNECT:
         return ProbeFailed(State.CRITICAL, f"cannot connect to {where}: {message}")
     if code in _ACCESS_DENIED:

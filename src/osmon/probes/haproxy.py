@@ -16,7 +16,7 @@ MAINT and DRAIN excluded; the catalog warns above 0) and ``osmon_probe_response_
 
 Verdicts: a backend with servers none of which is UP → CRITICAL; otherwise OK (the
 ``backends_down`` threshold turns DOWN servers into WARNING). Refused, reset, no socket → as
-``netfail``; an HTTP error or a body that is not the stats CSV → CRITICAL.
+``failures``; an HTTP error or a body that is not the stats CSV → CRITICAL.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from osmon.inventory import Probe
 from osmon.probes import apiclient
 from osmon.probes.base import Metric, Observation, ProbeContext, ProbeFailed
 from osmon.probes.credentials import login
-from osmon.probes.netfail import connect_failed
+from osmon.probes.failures import connection_failed
 
 __all__ = ["parse_csv", "probe", "server_state"]
 
@@ -59,13 +59,13 @@ async def _socket_stats(path: str) -> str:
     try:
         reader, writer = await asyncio.open_unix_connection(path)
     except OSError as exc:
-        raise connect_failed(exc, path) from None
+        raise connection_failed(exc, path) from None
     try:
         writer.write(b"show stat\n")
         await writer.drain()
         data = await reader.read(-1)  # HAProxy closes after one command (non-interactive)
     except OSError as exc:
-        raise connect_failed(exc, path) from None
+        raise connection_failed(exc, path) from None
     finally:
         writer.close()
     return data.decode("utf-8", "replace")

@@ -20,7 +20,7 @@ import time
 from osmon.checks.state import State
 from osmon.inventory import Probe
 from osmon.probes.base import Metric, Observation, ProbeContext, ProbeFailed
-from osmon.probes.netfail import connect_failed
+from osmon.probes.failures import connection_failed
 
 __all__ = ["parse_stats", "probe"]
 
@@ -44,14 +44,14 @@ async def probe(target: Probe, ctx: ProbeContext) -> Observation:
     try:
         reader, writer = await asyncio.open_connection(host, port)
     except OSError as exc:
-        raise connect_failed(exc, where) from None
+        raise connection_failed(exc, where) from None
     try:
         writer.write(b"stats\r\n")
         await writer.drain()
         stats = await _read_stats(reader, where)
         writer.write(b"quit\r\n")
     except OSError as exc:
-        raise connect_failed(exc, where) from None
+        raise connection_failed(exc, where) from None
     finally:
         writer.close()
     elapsed = time.monotonic() - started
