@@ -25,13 +25,16 @@ class PerfValue:
     unit: str = ""
     warning: str = ""
     critical: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
 
     def __str__(self) -> str:
         label = self.label.replace("'", "_").replace("=", "_")
         if " " in label:
             label = f"'{label}'"
         text = f"{label}={_number(self.value)}{_UOM.get(self.unit, '')}"
-        extra = ";".join((self.warning or "", self.critical or "")).rstrip(";")
+        bounds = ("" if b is None else _number(b) for b in (self.minimum, self.maximum))
+        extra = ";".join((self.warning or "", self.critical or "", *bounds)).rstrip(";")
         return f"{text};{extra}" if extra else text
 
 

@@ -1,0 +1,125 @@
+"""check_osmon: the osmon daemon's health, or the latest result it holds for one probe target.
+
+Without ``--target``: ``GET /status`` — CRITICAL when the daemon does not answer or its spool
+fails, WARNING when a sink's last write failed after its last success, a source reports an
+error, or the spool dropped records; the spool depth is judged with ``-w``/``-c``. With
+``--target ID``: ``GET /v1/probes/<ID>`` — that result's state, summary and perfdata become the
+plugin's own (no probing, so it is fast); ``--max-age`` turns an old result UNKNOWN.
+Stdlib only (urllib, json): it runs on every Nagios check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import quote
+
+from osmon.checks.context import Thresholds, range_argument
+from osmon.checks.output import Result
+from osmon.checks.runtime import CheckError, PluginParser, run
+from osmon.checks.state import State, worst
+
+SERVICE = "OSMON"
+
+
+def parser() -> PluginParser:
+    p = PluginParser(SERVICE, "check_osmon", "osmon daemon health, or one probe target's result")
+    p.add_argument("-H", "--hostname", default="127.0.0.1", help="daemon address")
+    p.add_argument("-p", "--port", type=int, default=9790, help="daemon port (default 9790)")
+    p.add_argument("--target", metavar="ID", help="probe target id, e.g. 'keystone/http@ctl1'")
+    p.add_argument("--max-age", type=float, metavar="SECONDS", help="older result → UNKNOWN")
+    p.add_argument("-w", "--warning", type=range_argument, help="spool records range")
+    p.add_argument("-c", "--critical", type=range_argument, help="spool records range")
+    return p
+
+
+def _get(args: argparse.Namespace, path: str) -> tuple[int, Any]:
+    url = f"http://{args.hostname}:{args.port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=args.timeout) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, exc.read()
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, socket.timeout | TimeoutError):
+            raise CheckError(args.timeout_state, f"{url}: timed out") from None
+        raise CheckError(State.CRITICAL, f"osmon at {url} unreachable: {reason}") from None
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        raise CheckError(State.UNKNOWN, f"{url}: answered {status} with invalid JSON") from None
+
+
+def target_result(args: argparse.Namespace) -> Result:
+    status, doc = _get(args, "/v1/probes/" + quote(args.target, safe=""))
+    if status == 404:
+        raise CheckError(State.UNKNOWN, f"no result for target {args.target!r} in osmon")
+    try:
+        state = State[str(doc["state"])]
+        summary, perfdata = str(doc["summary"]), str(doc.get("perfdata", ""))
+        age = time.time() - float(doc["checked_at"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckError(State.UNKNOWN, f"unexpected probe document ({exc})") from None
+    if args.max_age is not None and age > args.max_age:
+        return Result(State.UNKNOWN, f"result is {age:.0f}s old (> {args.max_age:g}s): {summary}")
+    long = (f"checked {age:.0f}s ago by {doc.get('owner') or 'osmon'}",) if args.verbose else ()
+    return Result(state, summary, (perfdata,), long)
+
+
+def health(args: argparse.Namespace) -> Result:
+    _status, doc = _get(args, "/status")
+    if not isinstance(doc, dict):
+        raise CheckError(State.UNKNOWN, "unexpected /status document")
+    states, notes, long = [State.OK], [], []
+    spool = doc.get("spool") or {}
+    if spool.get("error"):
+        states.append(State.CRITICAL)
+        notes.append(f"spool failing: {spool['error']}")
+    records = float(spool.get("records") or 0)
+    limits = Thresholds(args.warning, args.critical)
+    if (spool_state := limits.evaluate(records)) != State.OK:
+        states.append(spool_state)
+        notes.append(f"spool holds {records:g} records")
+    dropped = sum(int(v) for v in (spool.get("dropped") or {}).values())
+    if dropped:
+        states.append(State.WARNING)
+        notes.append(f"spool dropped {dropped} records")
+    for name, sink in sorted((doc.get("sinks") or {}).items()):
+        failed_at, ok_at = sink.get("last_error_time"), sink.get("last_success")
+        if failed_at is not None and (ok_at is None or failed_at > ok_at):
+            states.append(State.WARNING)
+            notes.append(f"sink {name} failing: {sink.get('last_error')}")
+        long.append(f"sink {name}: delivered {sink.get('delivered', 0)}")
+    for name, source in sorted((doc.get("sources") or {}).items()):
+        error = source.get("last_error") or source.get("error") if isinstance(source, dict) else 0
+        if error:
+            states.append(State.WARNING)
+            notes.append(f"source {name}: {error}")
+    state = worst(states)
+    summary = "; ".join(notes) or (
+        f"{len(doc.get('sinks') or {})} sinks, {len(doc.get('sources') or {})} sources, "
+        f"spool {records:g} records"
+    )
+    perf = (
+        limits.perf("spool_records", records, minimum=0),
+        limits.perf("spool_dropped", dropped, "c").split(";")[0],
+    )
+    return Result(state, summary, perf, tuple(long) if args.verbose else ())
+
+
+def check(args: argparse.Namespace) -> Result:
+    return target_result(args) if args.target else health(args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    run(parser(), check, argv)
+
+
+if __name__ == "__main__":
+    main()
