@@ -124,7 +124,7 @@ def probe_result(
     try:
         fn = probe_function(kind)
     except (ImportError, ValueError):
-        raise CheckError(State.UNKNOWN, f"no probe for type {kind} in this osmon") from None
+        raise CheckError(State.UNKNOWN, f"no probe for type {kind}") from None
 
     async def once() -> Any:
         ctx = ProbeContext(hostname=os.uname().nodename, auth=auth)
