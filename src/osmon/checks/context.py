@@ -8,7 +8,6 @@ Stdlib only.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 
 from osmon.checks.perfdata import PerfValue
 from osmon.checks.range import NagiosRange, NagiosRangeError, parse
@@ -25,12 +24,16 @@ def range_argument(text: str) -> NagiosRange:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-@dataclass(frozen=True, slots=True)
 class Thresholds:
     """A warning and a critical range, either of them optional."""
 
-    warning: NagiosRange | None = None
-    critical: NagiosRange | None = None
+    __slots__ = ("critical", "warning")
+
+    def __init__(
+        self, warning: NagiosRange | None = None, critical: NagiosRange | None = None
+    ) -> None:
+        self.warning = warning
+        self.critical = critical
 
     def evaluate(self, value: float) -> State:
         if self.critical is not None and self.critical.alert(value):

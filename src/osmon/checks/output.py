@@ -8,22 +8,33 @@ performance data. Stdlib only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
 from osmon.checks.state import State
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["Result", "clean", "render"]
 
 
-@dataclass(frozen=True, slots=True)
 class Result:
-    """What a check found: the state, a one-line summary, perfdata items, long output lines."""
+    """What a check found: the state, a one-line summary, perfdata items, long output lines.
 
-    state: State
-    summary: str
-    perfdata: tuple[str, ...] = ()
-    long: tuple[str, ...] = field(default=())
+    A slotted class, not a dataclass: ``dataclasses`` would double a plugin's start-up."""
+
+    __slots__ = ("long", "perfdata", "state", "summary")
+
+    def __init__(
+        self,
+        state: State,
+        summary: str,
+        perfdata: tuple[str, ...] = (),
+        long: tuple[str, ...] = (),
+    ) -> None:
+        self.state = state
+        self.summary = summary
+        self.perfdata = perfdata
+        self.long = long
 
 
 def clean(text: str) -> str:

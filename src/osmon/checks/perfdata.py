@@ -11,22 +11,34 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 __all__ = ["PerfValue", "format_perfdata"]
 
 _UOM = {"s": "s", "ms": "ms", "us": "us", "%": "%", "B": "B", "bytes": "B", "c": "c"}
 
 
-@dataclass(frozen=True, slots=True)
 class PerfValue:
-    label: str
-    value: float
-    unit: str = ""
-    warning: str = ""
-    critical: str = ""
-    minimum: float | None = None
-    maximum: float | None = None
+    """One item; a slotted class, not a dataclass, to keep the plugins' start-up small."""
+
+    __slots__ = ("critical", "label", "maximum", "minimum", "unit", "value", "warning")
+
+    def __init__(
+        self,
+        label: str,
+        value: float,
+        unit: str = "",
+        warning: str = "",
+        critical: str = "",
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> None:
+        self.label = label
+        self.value = value
+        self.unit = unit
+        self.warning = warning
+        self.critical = critical
+        self.minimum = minimum
+        self.maximum = maximum
 
     def __str__(self) -> str:
         label = self.label.replace("'", "_").replace("=", "_")

@@ -14,12 +14,17 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Callable
-from types import FrameType
-from typing import NoReturn
 
 from osmon.checks.output import Result, render
 from osmon.checks.state import State
+
+TYPE_CHECKING = False  # typing itself is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+    from typing import NoReturn
+
+    Check = Callable[[argparse.Namespace], Result]
 
 __all__ = ["VERSION", "CheckError", "PluginParser", "run"]
 
@@ -46,12 +51,22 @@ class _Done(Exception):
     """Help or version was printed."""
 
 
+class _Formatter(argparse.HelpFormatter):
+    """A fixed width: argparse would import ``shutil`` (and zlib, bz2, lzma) on every run just
+    to ask the terminal's, and a plugin's output goes to Nagios, not a terminal."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=100)
+
+
 class PluginParser(argparse.ArgumentParser):
     """argparse with the guidelines' standard options (``-t``, ``--timeout-state``, ``-v``,
     ``-V``, ``-h``) and their exits: errors raise instead of exiting 2."""
 
     def __init__(self, service: str, prog: str, description: str) -> None:
-        super().__init__(prog=prog, description=description, exit_on_error=False)
+        super().__init__(
+            prog=prog, description=description, exit_on_error=False, formatter_class=_Formatter
+        )
         self.service = service
         self.add_argument("-V", "--version", action="version", version=f"{prog} {VERSION}")
         self.add_argument(
@@ -101,9 +116,6 @@ def _state(text: str) -> State:
         return State[text.upper()]
     except KeyError:
         raise argparse.ArgumentTypeError(f"not a state: {text!r}") from None
-
-
-Check = Callable[[argparse.Namespace], Result]
 
 
 def run(parser: PluginParser, check: Check, argv: list[str] | None = None) -> NoReturn:

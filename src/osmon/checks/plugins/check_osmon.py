@@ -5,7 +5,9 @@ fails, WARNING when a sink's last write failed after its last success, a source 
 error, or the spool dropped records; the spool depth is judged with ``-w``/``-c``. With
 ``--target ID``: ``GET /v1/probes/<ID>`` — that result's state, summary and perfdata become the
 plugin's own (no probing, so it is fast); ``--max-age`` turns an old result UNKNOWN.
-Stdlib only (urllib, json): it runs on every Nagios check.
+Stdlib only, and only the cheap part of it: one HTTP/1.0 GET over a plain socket (the daemon
+listens on plain HTTP; ``urllib``/``http.client`` would pull in ``ssl`` and ``email`` and triple
+the start-up), ``json`` for the body.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ import argparse
 import json
 import socket
 import time
-import urllib.error
-import urllib.request
-from typing import Any
-from urllib.parse import quote
 
 from osmon.checks.context import Thresholds, range_argument
 from osmon.checks.output import Result
 from osmon.checks.runtime import CheckError, PluginParser, run
 from osmon.checks.state import State, worst
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SERVICE = "OSMON"
 
@@ -39,25 +41,45 @@ def parser() -> PluginParser:
 
 
 def _get(args: argparse.Namespace, path: str) -> tuple[int, Any]:
+    """``GET path`` from the daemon: (status, JSON body)."""
     url = f"http://{args.hostname}:{args.port}{path}"
+    request = f"GET {path} HTTP/1.0\r\nHost: {args.hostname}\r\nAccept: application/json\r\n\r\n"
+    # an ASCII host as bytes: a str would import the idna codec (and unicodedata) every run
+    host = args.hostname.encode("ascii") if args.hostname.isascii() else args.hostname
     try:
-        with urllib.request.urlopen(url, timeout=args.timeout) as response:
-            status, body = response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        status, body = exc.code, exc.read()
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        if isinstance(reason, socket.timeout | TimeoutError):
-            raise CheckError(args.timeout_state, f"{url}: timed out") from None
+        with socket.create_connection((host, args.port), timeout=args.timeout) as conn:
+            conn.sendall(request.encode("ascii"))
+            chunks = []
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+    except TimeoutError:
+        raise CheckError(args.timeout_state, f"{url}: timed out") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
         raise CheckError(State.CRITICAL, f"osmon at {url} unreachable: {reason}") from None
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].split()
+    if (
+        len(status_line) < 2
+        or not status_line[0].startswith(b"HTTP/")
+        or not status_line[1].isdigit()
+    ):
+        raise CheckError(State.CRITICAL, f"{url}: not an HTTP response")
+    status = int(status_line[1])
     try:
         return status, json.loads(body)
     except ValueError:
         raise CheckError(State.UNKNOWN, f"{url}: answered {status} with invalid JSON") from None
 
 
+def _quote(target: str) -> str:
+    """Percent-encode a target id for the path (``urllib.parse`` is not worth its import)."""
+    safe = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    return "".join(chr(b) if b in safe else f"%{b:02X}" for b in target.encode("utf-8"))
+
+
 def target_result(args: argparse.Namespace) -> Result:
-    status, doc = _get(args, "/v1/probes/" + quote(args.target, safe=""))
+    status, doc = _get(args, "/v1/probes/" + _quote(args.target))
     if status == 404:
         raise CheckError(State.UNKNOWN, f"no result for target {args.target!r} in osmon")
     try:
