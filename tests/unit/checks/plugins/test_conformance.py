@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -140,3 +142,79 @@ def test_refused_connection(plugin: str, closed_port: int) -> None:
         assert state == "UNKNOWN" and "Keystone: unreachable" in run.first, run
     else:
         assert state == "CRITICAL" and "refused" in run.first, run
+
+
+class _Garbage(BaseHTTPRequestHandler):
+    """Answers every request 200 with a body that is neither JSON nor CSV."""
+
+    def do_GET(self) -> None:
+        body = b"<html>not json {"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def garbage_port() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+BAD_BODY = {
+    "check_osmon": ("UNKNOWN", "answered 200 with invalid JSON"),
+    "check_gnocchi_backlog": ("CRITICAL", "gnocchi API: body is not JSON"),
+    "check_rabbitmq": ("CRITICAL", "garbage JSON from "),
+    "check_haproxy": ("CRITICAL", "not HAProxy CSV stats"),
+    "check_memcached": ("CRITICAL", "not a memcached stats reply"),
+    "check_openstack_services": ("UNKNOWN", "Keystone: InvalidResponse"),
+}
+
+
+@pytest.mark.parametrize("plugin", sorted(BAD_BODY))
+def test_a_body_that_is_not_the_api_s(plugin: str, garbage_port: int) -> None:
+    args, env = at(plugin, garbage_port)
+    run = run_plugin(plugin, *args, env=env)
+    assert (assert_guideline_output(run, SERVICES[plugin]), BAD_BODY[plugin][1] in run.first) == (
+        BAD_BODY[plugin][0],
+        True,
+    ), run.first
+    if plugin == "check_osmon":
+        run = run_plugin(plugin, *args, "--target", "a/b@c", env=env)
+        assert assert_guideline_output(run) == "UNKNOWN" and "invalid JSON" in run.first
+
+
+TLS_TO_PLAIN = {
+    "check_gnocchi_backlog": (["--url"], "CRITICAL", "TLS handshake failed"),
+    "check_rabbitmq": (["-S", "-P"], "CRITICAL", "TLS handshake failed"),
+    "check_openstack_services": ([], "UNKNOWN", "Keystone: SSLError"),
+}
+
+
+@pytest.mark.parametrize("plugin", sorted(TLS_TO_PLAIN))
+def test_tls_to_a_plain_http_server(plugin: str, garbage_port: int) -> None:
+    flags, expected, message = TLS_TO_PLAIN[plugin]
+    env = {"OS_AUTH_URL": ""}
+    if plugin == "check_gnocchi_backlog":
+        args = [*flags, f"https://127.0.0.1:{garbage_port}"]
+    elif plugin == "check_rabbitmq":
+        args = [*flags, str(garbage_port)]
+    else:
+        args, env = [], {**KEYSTONE_ENV, "OS_AUTH_URL": f"https://127.0.0.1:{garbage_port}/v3"}
+    run = run_plugin(plugin, *args, env=env)
+    assert assert_guideline_output(run, SERVICES[plugin]) == expected and message in run.first, run
+
+
+@pytest.mark.parametrize("plugin", ["check_memcached", "check_haproxy", "check_osmon"])
+def test_an_unresolvable_host(plugin: str) -> None:
+    run = run_plugin(plugin, "-H", "no-such-host.invalid")
+    assert assert_guideline_output(run, SERVICES[plugin]) == "CRITICAL"
+    assert "Name or service not known" in run.first or "resolution" in run.first, run
