@@ -45,8 +45,10 @@ def _matches(agent: Any, args: argparse.Namespace) -> bool:
 
 
 def check(args: argparse.Namespace) -> Result:
+    from osmon.checks.plugins.probing import auth_from_environment, without_profiler
+
+    without_profiler()
     from osmon.checks.plugins import keystone_token
-    from osmon.checks.plugins.probing import auth_from_environment
     from osmon.probes import agents
     from osmon.probes.base import ProbeContext, ProbeFailed
 

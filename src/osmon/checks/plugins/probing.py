@@ -13,8 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from osmon.checks.context import Thresholds
 from osmon.checks.output import Result
@@ -22,7 +23,21 @@ from osmon.checks.range import NagiosRange
 from osmon.checks.runtime import CheckError
 from osmon.checks.state import State
 
-__all__ = ["auth_from_environment", "credentials", "probe_result", "thresholds"]
+__all__ = [
+    "auth_from_environment",
+    "credentials",
+    "probe_result",
+    "thresholds",
+    "without_profiler",
+]
+
+
+def without_profiler() -> None:
+    """Keep osprofiler off a plugin's import path: keystoneauth1 imports it when installed (and
+    with it oslo.config, oslo.utils, webob: ~100 ms) to add trace headers only a profiled
+    service sends. A plugin never does; ``None`` in ``sys.modules`` makes that import fail
+    as if osprofiler were absent."""
+    sys.modules.setdefault("osprofiler.web", cast(Any, None))
 
 
 def thresholds(**pairs: tuple[NagiosRange | None, NagiosRange | None]) -> dict[str, Any]:
@@ -59,6 +74,7 @@ def auth_from_environment(cloud: str | None = None) -> Any:
     """Keystone access from ``cloud`` or ``OS_CLOUD`` (a clouds.yaml entry), else
     ``OS_AUTH_URL``, ``OS_USERNAME``, ``OS_PROJECT_NAME``, ``OS_USER_DOMAIN_NAME``,
     ``OS_PROJECT_DOMAIN_NAME`` and the password in ``OS_PASSWORD``; None when neither is set."""
+    without_profiler()
     from osmon.inventory.model import Auth
 
     env = os.environ
@@ -91,6 +107,7 @@ def probe_result(
 
     ``setup(ctx, target)`` runs in the event loop before the probe (a Keystone session from a cache,
     a header) and returns what to run after it."""
+    without_profiler()
     from osmon.components import probe_function
     from osmon.inventory import Probe
     from osmon.probes.base import ProbeContext
