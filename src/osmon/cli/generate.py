@@ -150,3 +150,105 @@ def _single(path: Path, make: Callable[[], str], check: bool, command: str) -> N
     except OSError as exc:
         _fail(f"cannot write {path}: {exc}")
     click.echo(f"{path}: {'written' if report.written else 'unchanged'}")
+
+
+def _plugin_commands() -> dict[str, str]:
+    """osmon's plugin commands, or none while ``osmon.checks.plugins`` is not installed."""
+    import importlib
+
+    try:
+        module = importlib.import_module("osmon.checks.plugins")
+    except ImportError:
+        click.echo(
+            "note: osmon.checks.plugins is not installed: no osmon plugin commands", err=True
+        )
+        return {}
+    return dict(module.COMMANDS)
+
+
+@generate.command()
+@_INVENTORY
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for objects/, resource.cfg and nrpe.d/ (e.g. nagios).",
+)
+@click.option(
+    "--active",
+    is_flag=True,
+    help="Run probes as active Monitoring Plugins checks instead of waiting for osmon's results.",
+)
+@click.option("--nrpe-port", default=5666, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--freshness-slack",
+    default=60,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Seconds beyond 3 probe intervals before a passive result is stale (UNKNOWN).",
+)
+@click.option(
+    "--plugin-dir",
+    default="/usr/lib/nagios/plugins",
+    show_default=True,
+    help="$USER1$ in resource.cfg, and the plugin path in the NRPE files.",
+)
+@_CHECK
+def nagios(
+    inventory_path: Path,
+    out_dir: Path,
+    active: bool,
+    nrpe_port: int,
+    freshness_slack: int,
+    plugin_dir: str,
+    check: bool,
+) -> None:
+    """Nagios 4 objects, resource.cfg and per-host NRPE files.
+
+    Include them from nagios.cfg with cfg_dir=DIR/objects and resource_file=DIR/resource.cfg;
+    copy nrpe.d/HOST/osmon.cfg to /etc/nagios/nrpe.d/ on each host.
+    """
+    from osmon.generate.nagios import NagiosSettings, generate_nagios
+    from osmon.inventory import load
+
+    try:
+        inv = load(inventory_path)
+    except InventoryError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1) from None
+    settings = NagiosSettings(
+        _plugin_commands(), active, nrpe_port, plugin_dir, freshness_slack=freshness_slack
+    )
+    files = generate_nagios(inv, settings)
+    command = f"osmon generate nagios -i {inventory_path} -o {out_dir}"
+    _emit(out_dir, files, check, "Nagios configuration", command)
+
+
+@generate.command()
+@_INVENTORY
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for prometheus.yml, rules/ and targets/ (e.g. prometheus).",
+)
+@_CHECK
+def prometheus(inventory_path: Path, out_dir: Path, check: bool) -> None:
+    """Prometheus alerting and recording rules, and a scrape config for osmon.
+
+    Rules for osmon's own series, the probes, agent states and log metrics, and the inventory's
+    alarms; check them with `promtool check config DIR/prometheus.yml`.
+    """
+    from osmon.generate.prometheus import PrometheusError, generate_prometheus
+
+    try:
+        files = generate_prometheus(_expansion(inventory_path))
+    except PrometheusError as exc:
+        _fail(f"{inventory_path}: {exc}")
+    command = f"osmon generate prometheus -i {inventory_path} -o {out_dir}"
+    _emit(out_dir, files, check, "Prometheus configuration", command)

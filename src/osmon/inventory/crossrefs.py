@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Hashable, Iterable, Iterator
 
+from osmon.inventory import nagios_names
 from osmon.inventory.catalog import ALIASES, CATALOG
 from osmon.inventory.model import Alarm, Inventory, Service
 from osmon.inventory.resolve import (
@@ -165,4 +166,5 @@ def check(inv: Inventory, line_of: LineOf) -> list[Finding]:
         for name, service in getattr(inv, section).items():
             findings.extend(_service(inv, section, name, service))
     findings.extend(_alarm_names(inv, line_of))
+    findings.extend(nagios_names.check(inv))
     return findings

@@ -237,6 +237,9 @@ class Host(_Model):
     labels: dict[str, str] = Field(
         default_factory=dict, description="Free-form labels copied to the host's checks."
     )
+    parents: tuple[Name, ...] = Field(
+        (), description="Hosts it is reached through (Nagios parents: unreachable, not down)."
+    )
 
 
 class Endpoint(_Model):
