@@ -1,8 +1,10 @@
 """check_osmon: the osmon daemon's health, or the latest result it holds for one probe target.
 
 Without ``--target``: ``GET /status`` — CRITICAL when the daemon does not answer or its spool
-fails, WARNING when a sink's last write failed after its last success, a source reports an
-error, or the spool dropped records; the spool depth is judged with ``-w``/``-c``. With
+fails, WARNING when a sink's last write failed after its last success, the spool dropped
+records, or a source is stalled (its state is error/failed/stopped, it reports an error, it has
+no listener running, or with ``--stalled N`` its last batch is older than N seconds); the spool
+depth (records waiting for a sink) is judged with ``-w``/``-c``. With
 ``--target ID``: ``GET /v1/probes/<ID>`` — that result's state, summary and perfdata become the
 plugin's own (no probing, so it is fast); ``--max-age`` turns an old result UNKNOWN.
 Stdlib only, and only the cheap part of it: one HTTP/1.0 GET over a plain socket (the daemon
@@ -35,6 +37,12 @@ def parser() -> PluginParser:
     p.add_argument("-p", "--port", type=int, default=9790, help="daemon port (default 9790)")
     p.add_argument("--target", metavar="ID", help="probe target id, e.g. 'keystone/http@ctl1'")
     p.add_argument("--max-age", type=float, metavar="SECONDS", help="older result → UNKNOWN")
+    p.add_argument(
+        "--stalled",
+        type=float,
+        metavar="SECONDS",
+        help="a source with no batch for longer → WARNING",
+    )
     p.add_argument("-w", "--warning", type=range_argument, help="spool records range")
     p.add_argument("-c", "--critical", type=range_argument, help="spool records range")
     return p
@@ -96,8 +104,16 @@ def target_result(args: argparse.Namespace) -> Result:
 
 def health(args: argparse.Namespace) -> Result:
     _status, doc = _get(args, "/status")
+    try:
+        return judge(doc, args, time.time())
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise CheckError(State.UNKNOWN, f"unexpected /status document ({exc})") from None
+
+
+def judge(doc: Any, args: argparse.Namespace, now: float) -> Result:
+    """The daemon's health from its ``/status`` document."""
     if not isinstance(doc, dict):
-        raise CheckError(State.UNKNOWN, "unexpected /status document")
+        raise TypeError("not a JSON object")
     states, notes, long = [State.OK], [], []
     spool = doc.get("spool") or {}
     if spool.get("error"):
@@ -119,20 +135,33 @@ def health(args: argparse.Namespace) -> Result:
             notes.append(f"sink {name} failing: {sink.get('last_error')}")
         long.append(f"sink {name}: delivered {sink.get('delivered', 0)}")
     for name, source in sorted((doc.get("sources") or {}).items()):
-        error = source.get("last_error") or source.get("error") if isinstance(source, dict) else 0
-        if error:
+        if problem := _stalled(source, args.stalled, now):
             states.append(State.WARNING)
-            notes.append(f"source {name}: {error}")
-    state = worst(states)
+            notes.append(f"source {name}: {problem}")
     summary = "; ".join(notes) or (
         f"{len(doc.get('sinks') or {})} sinks, {len(doc.get('sources') or {})} sources, "
         f"spool {records:g} records"
     )
     perf = (
         limits.perf("spool_records", records, minimum=0),
-        limits.perf("spool_dropped", dropped, "c").split(";")[0],
+        f"spool_dropped={dropped}c",
     )
-    return Result(state, summary, perf, tuple(long) if args.verbose else ())
+    return Result(worst(states), summary, perf, tuple(long) if args.verbose else ())
+
+
+def _stalled(source: dict[str, Any], stalled_after: float | None, now: float) -> str:
+    """Why a source is not delivering, from what its status says ("" when it is fine)."""
+    if source.get("state") in ("error", "failed", "stopped"):
+        reason = source.get("reason") or source.get("last_error") or ""
+        return f"{source['state']} {reason}".strip()
+    if source.get("last_error") or source.get("error"):
+        return str(source.get("last_error") or source.get("error"))
+    if source.get("listeners") == 0:
+        return "no listener running"
+    last = source.get("last_batch_at")
+    if stalled_after is not None and isinstance(last, int | float) and now - last > stalled_after:
+        return f"no batch for {now - last:.0f}s"
+    return ""
 
 
 def check(args: argparse.Namespace) -> Result:
