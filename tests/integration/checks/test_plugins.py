@@ -107,6 +107,14 @@ def test_gnocchi_backlog(stack: Stack) -> None:
     assert perf(run)["measures_waiting"].endswith(";10000;100000")
     run = run_plugin("check_gnocchi_backlog", "--url", stack.gnocchi_url, "-w", "@0:", env=env)
     assert state(run, "GNOCCHI") == "WARNING", run
+    # Keystone in the environment, Gnocchi in basic mode (as the stack runs it): --auth basic
+    keystone = keystone_env(stack)
+    run = run_plugin("check_gnocchi_backlog", "--url", stack.gnocchi_url, env=keystone)
+    assert state(run, "GNOCCHI") == "UNKNOWN" and "refused the request (401)" in run.first
+    run = run_plugin(
+        "check_gnocchi_backlog", "--url", stack.gnocchi_url, "--auth", "basic", env=keystone
+    )
+    assert state(run, "GNOCCHI") == "OK", run
 
 
 def keystone_env(stack: Stack, password: str | None = None) -> dict[str, str]:

@@ -3,8 +3,9 @@
 
 ``-w``/``-c`` judge measures waiting (defaults ``10000`` and ``100000``), ``--metrics-warning``
 /``--metrics-critical`` the metrics with measures waiting; no metricd processor is CRITICAL.
-Authentication: Keystone from ``OS_CLOUD`` or ``OS_AUTH_URL``/``OS_USERNAME``/``OS_PASSWORD``…
-when set, else Gnocchi's ``basic`` mode as ``admin``.
+Authentication (``--auth``): Keystone from ``--os-cloud``/``OS_CLOUD`` or
+``OS_AUTH_URL``/``OS_USERNAME``/``OS_PASSWORD``… when set (``auto``, the default, or
+``keystone``), else or with ``basic`` Gnocchi's ``basic`` mode as ``admin``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import argparse
 from osmon.checks.context import Thresholds, range_argument
 from osmon.checks.output import Result
 from osmon.checks.range import parse
-from osmon.checks.runtime import PluginParser, run
+from osmon.checks.runtime import CheckError, PluginParser, run
+from osmon.checks.state import State
 
 SERVICE = "GNOCCHI"
 
@@ -29,6 +31,12 @@ def parser() -> PluginParser:
     p.add_argument("-c", "--critical", type=range_argument, default=parse("100000"))
     p.add_argument("--metrics-warning", type=range_argument, metavar="RANGE")
     p.add_argument("--metrics-critical", type=range_argument, metavar="RANGE")
+    p.add_argument(
+        "--auth",
+        choices=("auto", "keystone", "basic"),
+        default="auto",
+        help="auto (default): Keystone when OS_CLOUD/OS_AUTH_URL is set, else basic admin",
+    )
     p.add_argument("--os-cloud", metavar="NAME", help="clouds.yaml entry (default: OS_CLOUD)")
     return p
 
@@ -37,6 +45,9 @@ def check(args: argparse.Namespace) -> Result:
     from osmon.checks.plugins.probing import auth_from_environment, probe_result
 
     scheme = "https" if args.ssl else "http"
+    auth = None if args.auth == "basic" else auth_from_environment(args.os_cloud)
+    if args.auth == "keystone" and auth is None:
+        raise CheckError(State.UNKNOWN, "--auth keystone: set OS_CLOUD or OS_AUTH_URL…")
     return probe_result(
         args,
         "gnocchi",
@@ -45,7 +56,7 @@ def check(args: argparse.Namespace) -> Result:
             "metrics_waiting": Thresholds(args.metrics_warning, args.metrics_critical),
             "metricd_processors": Thresholds(None, parse("1:")),
         },
-        auth=auth_from_environment(args.os_cloud),
+        auth=auth,
         service_type="gnocchi",
         keystone_service_type="metric",
         address=args.hostname,

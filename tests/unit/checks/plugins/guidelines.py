@@ -55,6 +55,7 @@ def assert_guideline_output(run: Run, service: str | None = None) -> str:
     """One status line in the guidelines' format, its state = the exit code, perfdata well
     formed, no traceback anywhere; the state's name is returned."""
     assert "Traceback" not in run.stdout + run.stderr, run
+    assert run.stderr == "", run  # the guidelines: everything on stdout
     assert 0 <= run.code <= 3, run
     found = STATUS_LINE.match(run.first)
     assert found, f"not a status line: {run.first!r}"
