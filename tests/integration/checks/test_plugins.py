@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.integration.conftest import Stack, rabbit_mgmt
 from tests.integration.probes.infra import Infra, infra
@@ -160,11 +162,15 @@ def test_openstack_services_token_cache(stack: Stack, tmp_path: Path) -> None:
     assert "Keystone: the credentials were refused (401)" in run.first
 
 
-def test_openstack_api(stack: Stack) -> None:
+def http_kind() -> bool:
     from tests.unit.checks.plugins.test_conformance import implemented
 
+    return implemented("check_openstack_api")
+
+
+def test_openstack_api(stack: Stack) -> None:
     run = run_plugin("check_openstack_api", "-u", stack.keystone_url)
-    if not implemented("check_openstack_api"):
+    if not http_kind():
         assert state(run, "OPENSTACK_API") == "UNKNOWN" and "no probe for type http" in run.first
         return
     assert state(run, "OPENSTACK_API") == "OK" and "HTTP 200" in run.first, run
@@ -173,6 +179,88 @@ def test_openstack_api(stack: Stack) -> None:
     assert state(run, "OPENSTACK_API") == "CRITICAL" and "body does not match" in run.first
     run = run_plugin("check_openstack_api", "-u", stack.keystone_url, "-e", "300")
     assert state(run, "OPENSTACK_API") == "CRITICAL" and "expected 300" in run.first
+
+
+def test_openstack_api_with_a_keystone_token(stack: Stack, tmp_path: Path) -> None:
+    """Nova's os-services needs a token: 401 without, 200 with; the token is cached."""
+    nova = stack.keystone_url.replace(":5000/v3", ":8774/v2.1/os-services")
+    run = run_plugin("check_openstack_api", "-u", nova)
+    if not http_kind():
+        assert state(run, "OPENSTACK_API") == "UNKNOWN"
+        return
+    assert state(run, "OPENSTACK_API") == "CRITICAL" and "HTTP 401" in run.first, run
+    args = ["-u", nova, "--keystone", "--token-cache", str(tmp_path)]
+    run = run_plugin("check_openstack_api", *args, env=keystone_env(stack))
+    assert state(run, "OPENSTACK_API") == "OK" and "HTTP 200" in run.first, run
+    run = run_plugin("check_openstack_api", *args, env=keystone_env(stack, "wrong"))
+    assert state(run, "OPENSTACK_API") == "OK", run  # the cached token
+    run = run_plugin(
+        "check_openstack_api",
+        "-u",
+        nova,
+        "--keystone",
+        "--token-cache",
+        str(tmp_path / "new"),
+        env=keystone_env(stack, "wrong"),
+    )
+    assert state(run, "OPENSTACK_API") == "UNKNOWN"
+    assert "Keystone: the credentials were refused (401)" in run.first
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """A local HTTPS server with a self-signed certificate for localhost, valid 5 days."""
+    import http.server
+    import ssl
+    import subprocess
+    import threading
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "5",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], cert
+    server.shutdown()
+
+
+def test_openstack_api_tls(tls_server: tuple[int, Path]) -> None:
+    port, cert = tls_server
+    url = f"https://localhost:{port}/"
+    run = run_plugin("check_openstack_api", "-u", url)
+    if not http_kind():
+        assert state(run, "OPENSTACK_API") == "UNKNOWN"
+        return
+    assert state(run, "OPENSTACK_API") == "CRITICAL" and "not trusted" in run.first, run
+    days = ["--tls-warning", "30:", "--tls-critical", "7:"]
+    run = run_plugin("check_openstack_api", "-u", url, "--ca-file", str(cert), *days)
+    assert state(run, "OPENSTACK_API") == "CRITICAL" and "days_left" in run.first, run
+    assert perf(run)["days_left"].endswith(";30:;7:")
+    run = run_plugin("check_openstack_api", "-u", url, "-k", "--tls-warning", "3:")
+    assert state(run, "OPENSTACK_API") == "OK", run
 
 
 def _probe_doc(base: str, target: str) -> dict[str, Any] | None:

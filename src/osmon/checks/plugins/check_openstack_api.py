@@ -94,10 +94,12 @@ def _keystone(args: argparse.Namespace) -> Callable[[Any, Any], Callable[[], Non
         http: Any = importlib.import_module("osmon.probes.http")  # the http probe kind
         ctx.auth = auth
         ksa = keystone_token.load(ctx, cache)
+        from osmon.probes.keystone_session import describe
+
         try:
-            token = ksa.get_token() if ksa is not None else None
-        except Exception as exc:
-            raise CheckError(State.UNKNOWN, f"Keystone: {type(exc).__name__}: {exc}") from None
+            token = ksa.get_token()
+        except Exception as exc:  # keystoneauth's many errors: one line, as the probes say it
+            raise CheckError(State.UNKNOWN, f"Keystone: {describe(exc)}") from None
         if not token:
             raise CheckError(State.UNKNOWN, "Keystone: no token")
         http.session(target, ctx).headers["X-Auth-Token"] = token

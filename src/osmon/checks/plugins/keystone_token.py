@@ -29,14 +29,18 @@ def cache_file(directory: Path, auth: Any) -> Path:
 
 
 def load(ctx: Any, path: Path) -> Any:
-    """Put a ``KeystoneSession`` in ``ctx`` whose auth plugin starts from the cached state."""
-    from osmon.probes.keystone_session import RESOURCE, KeystoneSession
+    """Put a ``KeystoneSession`` in ``ctx`` whose auth plugin starts from the cached state;
+    its keystoneauth1 session is returned. Credentials that cannot even be read (no password
+    variable, no such cloud) are UNKNOWN, as the probes report them."""
+    from osmon.checks.runtime import CheckError
+    from osmon.checks.state import State
+    from osmon.probes.keystone_session import RESOURCE, KeystoneSession, describe
 
     session = KeystoneSession(ctx.auth)
     try:
         ksa = session._build()
-    except Exception:
-        return None
+    except Exception as exc:  # a clouds.yaml or variable problem, or keystoneauth's
+        raise CheckError(State.UNKNOWN, f"Keystone: {describe(exc)}") from None
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
         cast(Any, ksa.auth).set_auth_state(path.read_text(encoding="utf-8"))
     session._session = ksa
@@ -47,7 +51,7 @@ def load(ctx: Any, path: Path) -> Any:
 
 def save(ksa: Any, path: Path) -> None:
     """Write the session's auth state (0600) when it has a token; errors are not the check's."""
-    state = ksa.auth.get_auth_state() if ksa is not None else None
+    state = ksa.auth.get_auth_state()
     if not state:
         return
     with contextlib.suppress(OSError):
