@@ -20,7 +20,7 @@ from osmon.checks.state import State
 
 TYPE_CHECKING = False  # typing itself is not imported at run time: start-up cost
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from types import FrameType
     from typing import NoReturn
 
@@ -72,10 +72,11 @@ class PluginParser(argparse.ArgumentParser):
         self.add_argument(
             "-t",
             "--timeout",
-            type=_positive,
-            default=DEFAULT_TIMEOUT,
-            metavar="SECONDS",
-            help=f"seconds before the plugin gives up (default {DEFAULT_TIMEOUT})",
+            type=_timeout,
+            default=(float(DEFAULT_TIMEOUT), None),
+            metavar="SECONDS[:STATE]",
+            help=f"seconds before the plugin gives up (default {DEFAULT_TIMEOUT}); "
+            "with :STATE, the state it then ends in, as the C plugins' -t",
         )
         self.add_argument(
             "--timeout-state",
@@ -87,6 +88,16 @@ class PluginParser(argparse.ArgumentParser):
         self.add_argument(
             "-v", "--verbose", action="count", default=0, help="more detail (repeatable)"
         )
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, rest = super().parse_known_args(args, namespace)
+        seconds, state = parsed.timeout
+        parsed.timeout = seconds
+        if state is not None:  # -t N:STATE wins over --timeout-state
+            parsed.timeout_state = state
+        return parsed, rest
 
     def error(self, message: str) -> NoReturn:
         raise _UsageError(message)
@@ -101,14 +112,15 @@ class PluginParser(argparse.ArgumentParser):
             sys.stdout.write(message)  # help and version go to stdout, as the C plugins do
 
 
-def _positive(text: str) -> float:
+def _timeout(text: str) -> tuple[float, State | None]:
+    seconds, _, state = text.partition(":")
     try:
-        value = float(text)
+        value = float(seconds)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number: {seconds!r}") from None
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"must be above 0: {seconds!r}")
+    return value, _state(state) if state else None
 
 
 def _state(text: str) -> State:

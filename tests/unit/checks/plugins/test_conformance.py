@@ -101,6 +101,7 @@ BAD_ARGUMENTS = [
     (["-t", "0"], "must be above 0"),
     (["-t", "soon"], "not a number"),
     (["--timeout-state", "MAYBE"], "not a state"),
+    (["-t", "5:MAYBE"], "not a state"),
     (["-w", "5:1"], "start 5 > end 1"),
     (["-c", "x"], "'x' is not a number"),
     (["-w"], "expected one argument"),
@@ -129,6 +130,8 @@ def test_timeout_against_a_silent_server(plugin: str, silent_port: int) -> None:
     assert state == "UNKNOWN" and "timed out after 1s" in run.first, run
     run = run_plugin(plugin, *args, "-t", "1", "--timeout-state", "critical", env=env)
     assert assert_guideline_output(run, SERVICES[plugin]) == "CRITICAL", run
+    run = run_plugin(plugin, *args, "-t", "1:warning", env=env)  # the C plugins' form
+    assert assert_guideline_output(run, SERVICES[plugin]) == "WARNING", run
 
 
 @pytest.mark.parametrize("plugin", PLUGINS)
