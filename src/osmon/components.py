@@ -48,6 +48,7 @@ SINKS: dict[str, str] = {
     "elasticsearch": "osmon.sinks.elasticsearch:build",
     "opensearch": "osmon.sinks.elasticsearch:build",
     "jsonl": "osmon.sinks.jsonl:build",
+    "webhook": "osmon.sinks.webhook:build",
 }
 
 SOURCES: dict[str, str] = {

@@ -7,11 +7,19 @@ can be moved together.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from osmon import packaged, yamldoc
 from osmon.records import Kind
@@ -26,10 +34,44 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+class ListenTlsOptions(BaseModel):
+    """Serve HTTPS: the listener's certificate chain and key (PEM files)."""
+
+    model_config = ConfigDict(extra="forbid")
+    cert: Path = Field(description="Certificate chain (PEM).")
+    key: Path = Field(description="Private key (PEM), readable by osmon only.")
+
+
+def is_loopback(address: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``; any other name counts as reachable."""
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 class HttpOptions(BaseModel):
+    """The listener. It carries the alarm webhook's secret in its URLs, so an address other than
+    loopback needs TLS, or ``allow_insecure: true`` said on purpose."""
+
     model_config = ConfigDict(extra="forbid")
     listen: str = Field("127.0.0.1", description="Address of the HTTP listener (loopback default).")
     port: int = Field(9790, ge=0, le=65535, description="Port of /metrics, /healthz, /status.")
+    tls: ListenTlsOptions | None = Field(None, description="Serve HTTPS with this certificate.")
+    allow_insecure: bool = Field(
+        False, description="Allow plain HTTP on an address other than loopback."
+    )
+
+    @model_validator(mode="after")
+    def _exposed_needs_tls(self) -> HttpOptions:
+        if self.tls is None and not self.allow_insecure and not is_loopback(self.listen):
+            raise ValueError(
+                f"listen {self.listen!r} is not a loopback address: configure http.tls "
+                "{cert, key}, or set http.allow_insecure: true"
+            )
+        return self
 
 
 class SpoolOptions(BaseModel):
@@ -94,6 +136,50 @@ class CoordinationOptions(BaseModel):
         return dict(self.model_extra or {})
 
 
+class ForwardOptions(BaseModel):
+    """An HTTP hook that receives every alarm transition (see ``osmon.sinks.webhook``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(min_length=1, description="URL each transition is POSTed to.")
+    headers_env: dict[str, str] = Field(
+        default_factory=dict, description="Header name → environment variable with its value."
+    )
+    timeout: float = Field(10.0, gt=0, description="Seconds one POST may take.")
+
+
+class AlarmsNagiosOptions(BaseModel):
+    """Alarm transitions as Nagios passive results (when the daemon has a Nagios feed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    host: str | None = Field(None, description="Nagios host of the results (default: the cloud).")
+    service: str = Field(
+        "alarm: {alarm}", description="Service description; {alarm} is the inventory alarm id."
+    )
+
+
+class AlarmsOptions(BaseModel):
+    """The Aodh webhook receiver (``osmon.alarms.webhook``), mounted when this section exists."""
+
+    model_config = ConfigDict(extra="forbid")
+    webhook_secret_env: str = Field(
+        min_length=1, description="Environment variable holding the webhook secret (required)."
+    )
+    max_body_bytes: int = Field(65536, ge=1024, description="Larger bodies are answered 413.")
+    queue: int = Field(10000, ge=1, description="Webhooks accepted but not yet processed.")
+    max_alarm_names: int = Field(
+        500, ge=0, description="Alarm names not in the inventory that get series of their own."
+    )
+    forward: list[ForwardOptions] = Field(
+        default_factory=list, description="HTTP hooks each transition is forwarded to."
+    )
+    nagios: AlarmsNagiosOptions = Field(default_factory=AlarmsNagiosOptions)
+
+
+FORWARD_SINK = "alarms-forward-{index}"
+"""Name of the ``webhook`` sink the daemon builds for ``alarms.forward[index]``."""
+
+
 class DaemonConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -111,6 +197,7 @@ class DaemonConfig(BaseModel):
     routes: dict[Kind, list[str]] = Field(
         default_factory=dict, description="Record kind (sample, event, log) → sink names."
     )
+    alarms: AlarmsOptions | None = Field(None, description="The Aodh webhook receiver.")
     source_path: Path | None = Field(None, exclude=True)
 
     def enabled_sinks(self) -> dict[str, ComponentOptions]:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import signal
 import socket
+import ssl
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -20,9 +21,10 @@ from prometheus_client import CollectorRegistry, Gauge
 
 import osmon
 from osmon import sdnotify
+from osmon.batch import Batch
 from osmon.checks.latest import LatestState
 from osmon.components import Context, sink_factory, source_factory
-from osmon.config import DaemonConfig
+from osmon.config import FORWARD_SINK, DaemonConfig
 from osmon.deadletter import DeadLetters
 from osmon.http.server import HttpServer
 from osmon.inventory import Inventory, InventoryError, load
@@ -37,6 +39,9 @@ from osmon.spool import Spool
 log = logging.getLogger(__name__)
 
 SHUTDOWN_BUDGET = 8.0
+
+ALARMS_SOURCE = "alarms"
+"""Name of the Aodh webhook receiver among the sources (``/status``, batches)."""
 
 
 def build_router(
@@ -73,6 +78,24 @@ def build_router(
     )
 
 
+def build_forward(cfg: DaemonConfig, ctx: Context, metrics: SelfMetrics, spool: Spool) -> Router:
+    """The ``alarms.forward`` hooks (``webhook`` sinks) behind a router of their own, fed only by
+    the alarm webhook: a hook that is down spools alarm transitions, not every routed event."""
+    hooks = cfg.alarms.forward if cfg.alarms else []
+    sinks: list[Sink] = [
+        sink_factory("webhook")(FORWARD_SINK.format(index=i), hook.model_dump(), ctx)
+        for i, hook in enumerate(hooks)
+    ]
+    r = cfg.retry
+    return Router(
+        {Kind.EVENT: sinks} if sinks else {},
+        spool,
+        DeadLetters(ctx.state_dir / "deadletter"),
+        metrics,
+        RetryPolicy(r.attempts, r.initial, r.maximum, r.timeout),
+    )
+
+
 class Daemon:
     def __init__(self, cfg: DaemonConfig, inventory: Inventory) -> None:
         self.cfg = cfg
@@ -98,11 +121,19 @@ class Daemon:
             synchronous=cfg.spool.synchronous,
         )
         self.router = build_router(cfg, self.ctx, self.metrics, self.spool)
+        self.forward = build_forward(cfg, self.ctx, self.metrics, self.spool)
         self.sources: dict[str, Source] = {
             name: source_factory(c.type)(name, c.options(), self.ctx)
             for name, c in cfg.enabled_sources().items()
         }
+        if cfg.alarms is not None:  # the Aodh webhook runs like a source: queue → router
+            from osmon.alarms.webhook import build as build_webhook
+
+            if ALARMS_SOURCE in self.sources:
+                raise ValueError(f"sources.{ALARMS_SOURCE}: the name is the alarm webhook's")
+            self.sources[ALARMS_SOURCE] = build_webhook(ALARMS_SOURCE, cfg.alarms, self.ctx)
         self.http = HttpServer(self.registry, self.status, self.healthy)
+        self._ssl = self._tls()  # read now: a bad certificate is a start-up error, not a crash
         for src in self.sources.values():  # a source may serve its own endpoints (/v1/probes)
             for method, path, handler in getattr(src, "routes", list)():
                 self.http.add_route(method, path, handler)
@@ -117,12 +148,14 @@ class Daemon:
         )
 
     def healthy(self) -> tuple[bool, str]:
-        if self.router.spool_error:
-            return False, f"spool: {self.router.spool_error}"
+        error = self.router.spool_error or self.forward.spool_error
+        if error:
+            return False, f"spool: {error}"
         return True, ""
 
     def status(self) -> dict[str, Any]:
         inv = self.ctx.inventory
+        routed = self.router.status()
         return {
             "version": osmon.__version__,
             "uptime_seconds": round(time.time() - self.started_at, 3),
@@ -134,8 +167,17 @@ class Daemon:
                 "reload_error": self._reload_error,
             },
             "sources": {name: src.status() for name, src in self.sources.items()},
-            **self.router.status(),
+            **routed,
+            "sinks": {**routed["sinks"], **self.forward.status()["sinks"]},
         }
+
+    def _tls(self) -> ssl.SSLContext | None:
+        tls = self.cfg.http.tls
+        if tls is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls.cert, tls.key)
+        return context
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -166,9 +208,10 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
         loop.add_signal_handler(signal.SIGHUP, self._sighup)
-        await self.http.start(self.cfg.http.listen, self.cfg.http.port)
+        await self.http.start(self.cfg.http.listen, self.cfg.http.port, self._ssl)
         log.info("listening on %s", self.http.bound)
         await self.router.start()
+        await self.forward.start()
         tasks = [
             asyncio.create_task(self._run_source(name, src), name=f"source-{name}")
             for name, src in self.sources.items()
@@ -180,11 +223,19 @@ class Daemon:
         finally:
             await self._shutdown(tasks)
 
+    async def _submit_alarms(self, batch: Batch) -> None:
+        """Alarm transitions go to the routed sinks and to the forward hooks."""
+        if not self.forward.sinks:
+            await self.router.submit(batch)
+            return
+        hooks = Batch(f"{batch.source}-forward", batch.records)
+        await asyncio.gather(self.router.submit(batch), self.forward.submit(hooks))
+
     async def _run_source(self, name: str, src: Source) -> None:
         backoff = 1.0
         while not self._stop.is_set():
             try:
-                await src.run(self.router.submit)
+                await src.run(self._submit_alarms if name == ALARMS_SOURCE else self.router.submit)
                 return
             except asyncio.CancelledError:
                 raise
@@ -197,6 +248,7 @@ class Daemon:
         deadline = time.monotonic() + SHUTDOWN_BUDGET
         sdnotify.stopping()
         self.router.drain()
+        self.forward.drain()
         # Bounded too: a source blocked in a client library (a broker that cannot be reached)
         # must not hold the process past the budget.
         stops = asyncio.gather(*(s.stop() for s in self.sources.values()), return_exceptions=True)
@@ -209,6 +261,7 @@ class Daemon:
         if pending:
             await asyncio.wait(pending, timeout=1.0)
         await self.router.stop()
+        await self.forward.stop()
         if self.ctx.latest is not None:
             self.ctx.latest.flush()
         self.spool.close()

@@ -41,6 +41,10 @@ TARGETS = {
     "keystone/api@localhost": "http",
     "gnocchi-api/api@localhost": "http",
     "redis/redis@localhost": "tcp",
+    # process targets run on their own host: the config names this machine "localhost"
+    "keystone/process@localhost": "process",
+    "gnocchi-api/process@localhost": "process",
+    "redis/process@localhost": "process",
 }
 KEYS = {
     "target",
@@ -127,8 +131,10 @@ def test_results_at_v1_probes_status_and_metrics(tmp_path: Path) -> None:
         assert (status, missing["error"]) == (404, "unknown target")
 
         st = d.status(base)["sources"]["probes"]
-        assert st["targets"] == 3 and {"running", "skipped", "scheduler", "partition"} <= set(st)
-        assert sum(st["states"].values()) == 3 and st["partition"] == {"mode": "everything"}
+        assert st["targets"] == len(TARGETS)
+        assert {"running", "skipped", "scheduler", "partition"} <= set(st)
+        assert sum(st["states"].values()) == len(TARGETS)
+        assert st["partition"] == {"mode": "everything"}
 
         def success() -> dict[str, float]:
             _, body, _ = http_get(base + "/metrics")
@@ -151,7 +157,8 @@ def test_results_at_v1_probes_status_and_metrics(tmp_path: Path) -> None:
             'probe_success{check="api",host="localhost",service="keystone",'
             'target="keystone/api@localhost"}' in text
         )
-        assert "osmon_probe_targets 3.0" in text and "osmon_probe_results_total{" in text
+        assert f"osmon_probe_targets {len(TARGETS)}.0" in text
+        assert "osmon_probe_results_total{" in text
         assert "password" not in json.dumps(d.status(base)).lower()
     finally:
         assert d.terminate() == 0
@@ -199,8 +206,9 @@ def test_sighup_adds_and_removes_targets(tmp_path: Path) -> None:
             )
         )
         d.proc.send_signal(signal.SIGHUP)
-        expected = {*TARGETS, "aodh-api/api@localhost"} - {"gnocchi-api/api@localhost"}
+        gone = {"gnocchi-api/api@localhost", "gnocchi-api/process@localhost"}
+        expected = {*TARGETS, "aodh-api/api@localhost", "aodh-api/process@localhost"} - gone
         wait_for("the reloaded targets", lambda: probes(base).keys() == expected)
-        assert d.status(base)["sources"]["probes"]["targets"] == 3
+        assert d.status(base)["sources"]["probes"]["targets"] == len(TARGETS)
     finally:
         assert d.terminate() == 0

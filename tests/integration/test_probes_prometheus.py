@@ -36,7 +36,12 @@ services:
 infrastructure:
   redis: {hosts: [localhost]}
 """
-TARGETS = {"keystone/api@localhost": "http", "redis/redis@localhost": "tcp"}
+TARGETS = {
+    "keystone/api@localhost": "http",
+    "redis/redis@localhost": "tcp",
+    "keystone/process@localhost": "process",
+    "redis/process@localhost": "process",
+}
 
 
 def test_prometheus_has_probe_success_per_target(stack: Stack, tmp_path: Path) -> None:
@@ -67,8 +72,10 @@ def test_prometheus_has_probe_success_per_target(stack: Stack, tmp_path: Path) -
         pending.rename(target)
         selector = f'job="osmon", instance="{instance}", test="{target.stem}"'
         found = wait_for(
-            "probe_success of both targets in Prometheus",
-            lambda: len(r := query(prometheus, f"probe_success{{{selector}}}")) == 2 and r,
+            "probe_success of every target in Prometheus",
+            lambda: (
+                len(r := query(prometheus, f"probe_success{{{selector}}}")) == len(TARGETS) and r
+            ),
         )
         by_target = {s["metric"]["target"]: s for s in found}
         assert by_target.keys() == TARGETS.keys()
@@ -83,7 +90,7 @@ def test_prometheus_has_probe_success_per_target(stack: Stack, tmp_path: Path) -
         duration = query(prometheus, f"probe_duration_seconds{{{selector}}}")
         assert {s["metric"]["target"] for s in duration} == TARGETS.keys()
         targets = query(prometheus, f"osmon_probe_targets{{{selector}}}")
-        assert [s["value"][1] for s in targets] == ["2"]
+        assert [s["value"][1] for s in targets] == [str(len(TARGETS))]
     finally:
         target.unlink(missing_ok=True)
         assert d.terminate() == 0

@@ -7,6 +7,7 @@ for it, the classic text format otherwise.
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -54,10 +55,11 @@ class HttpServer:
     async def _status_view(self, request: web.Request) -> web.Response:
         return web.json_response(self._status(), dumps=lambda o: json.dumps(o, default=str))
 
-    async def start(self, host: str, port: int) -> None:
+    async def start(self, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> None:
+        """Bind; HTTPS with ``ssl_context``. No access log: webhook URLs carry a secret."""
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port, reuse_address=True)
+        site = web.TCPSite(self._runner, host, port, reuse_address=True, ssl_context=ssl_context)
         await site.start()
         server = site._server
         if server is not None:

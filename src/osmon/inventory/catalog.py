@@ -1,10 +1,10 @@
 """What every OpenStack deployment shares, so that an inventory only says what is particular.
 
-One entry per service type: default port and URL scheme, version-document path and the statuses
-it answers with, log files and their format, process names, notification exchange and topics, the
-Keystone catalog ``service_type``, the agent binary name in its API's service list, the default
-probes and the Nagios check kinds. Paths follow the Debian/Ubuntu packages; every value can be
-overridden per service in the inventory.
+One entry per service type: default port and URL scheme, version-document path, the statuses and
+body (regex) it answers with, log files and their format, process names, notification exchange and
+topics, the Keystone catalog ``service_type``, the agent binary name in its API's service list,
+the default probes and the Nagios check kinds. Paths follow the Debian/Ubuntu packages; every
+value can be overridden per service in the inventory.
 """
 
 from __future__ import annotations
@@ -32,10 +32,21 @@ __all__ = [
 ]
 
 ProbeType: TypeAlias = Literal[
-    "http", "tcp", "tls", "rabbitmq", "galera", "memcached", "haproxy", "agent", "gnocchi", "aodh"
+    "http",
+    "tcp",
+    "tls",
+    "process",
+    "rabbitmq",
+    "galera",
+    "memcached",
+    "haproxy",
+    "agent",
+    "gnocchi",
+    "aodh",
 ]
 PROBE_TYPES: Final[tuple[str, ...]] = (
-    "http", "tcp", "tls", "rabbitmq", "galera", "memcached", "haproxy", "agent", "gnocchi", "aodh",
+    "http", "tcp", "tls", "process", "rabbitmq", "galera", "memcached", "haproxy", "agent",
+    "gnocchi", "aodh",
 )  # fmt: skip
 
 LogFormat: TypeAlias = Literal[
@@ -68,6 +79,7 @@ NagiosCheck: TypeAlias = Literal["process"]
 #: Metrics each probe type reports and that thresholds may name.
 PROBE_METRICS: Final[dict[str, tuple[str, ...]]] = {
     "http": ("response_time",),
+    "process": ("process_count",),
     "tcp": ("response_time",),
     "tls": ("days_left",),
     "rabbitmq": (
@@ -88,6 +100,7 @@ PROBE_METRICS: Final[dict[str, tuple[str, ...]]] = {
 #: Default (warning, critical) Nagios ranges per metric; ``cluster_size`` is derived per cloud.
 DEFAULT_THRESHOLDS: Final[dict[str, tuple[str | None, str | None]]] = {
     "response_time": ("2", "10"),
+    "process_count": (None, "1:"),
     "days_left": ("30:", "7:"),
     "backends_down": ("0", None),
     "agents_down": (None, "0"),
@@ -131,6 +144,7 @@ class ServiceType:
     scheme: Literal["http", "https"] = "http"
     version_path: str | None = None
     expected_status: tuple[int, ...] = (200,)
+    body_pattern: str | None = None
     probes: tuple[ProbeDefault, ...] = ()
     logs: tuple[LogDefault, ...] = ()
     processes: tuple[str, ...] = ()
@@ -145,6 +159,8 @@ class ServiceType:
 _CTL: Final = ("controller",)
 _NOVA_TOPICS: Final = ("notifications", "versioned_notifications")
 _API_PROBES: Final = (ProbeDefault("api", "http"),)
+#: What every OpenStack version document holds: ``{"version": …}`` or ``{"versions": …}``.
+_VERSIONS: Final = r'"versions?"\s*:'
 
 
 def _oslo(project: str, *names: str) -> tuple[LogDefault, ...]:
@@ -171,6 +187,7 @@ def _api(
         port=port,
         version_path=path,
         expected_status=status,
+        body_pattern=_VERSIONS,
         probes=_API_PROBES,
         logs=_oslo(project, name),
         processes=(process or name,),
@@ -212,6 +229,7 @@ def _infra(
     logs: tuple[LogDefault, ...],
     processes: tuple[str, ...],
     path: str | None = None,
+    body: str | None = None,
 ) -> ServiceType:
     return ServiceType(
         name=name,
@@ -220,6 +238,7 @@ def _infra(
         default_roles=roles,
         port=port,
         version_path=path,
+        body_pattern=body,
         probes=probes,
         logs=logs,
         processes=processes,
@@ -359,6 +378,7 @@ _ENTRIES: Final[tuple[ServiceType, ...]] = (
         _MON,
         port=9090,
         path="/-/healthy",
+        body="Healthy",
         probes=(ProbeDefault("api", "http"),),
         logs=(),
         processes=("prometheus",),

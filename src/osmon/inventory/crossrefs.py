@@ -18,6 +18,7 @@ from osmon.inventory.resolve import (
     hosts_for,
     metrics_for,
     probes_for,
+    processes_for,
     service_type,
 )
 
@@ -27,7 +28,7 @@ KeyPath = tuple[Hashable, ...]
 Finding = tuple[KeyPath, str]
 LineOf = Callable[[KeyPath], int]
 
-_URL_LESS_OK = frozenset({"agent"})
+_URL_LESS_OK = frozenset({"agent", "process"})
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -88,8 +89,10 @@ def _service(inv: Inventory, section: str, name: str, service: Service) -> Itera
     defaults = default_probe_names(inv, service, entry)
     for probe_name, spec in service.probes.items():
         path = (*base, "probes", probe_name)
-        if probe_name in RESERVED_PROBE_NAMES:
+        if probe_name in RESERVED_PROBE_NAMES and spec.type not in (None, probe_name):
             yield path, f"probe name '{probe_name}' is reserved; choose another"
+        elif spec.type == "process" and not processes_for(service, entry):
+            yield path, f"probe '{probe_name}' counts processes: give '{name}' 'processes'"
         elif spec.type is None and probe_name not in defaults:
             listed = ", ".join(defaults) or "none"
             yield (

@@ -24,7 +24,14 @@ from osmon.inventory.crossrefs import check
 from osmon.inventory.infra import QueueSelection
 from osmon.inventory.model import Alarm, Inventory, LogFile, Service, Threshold
 from osmon.inventory.problems import InventoryError, Problem
-from osmon.inventory.resolve import ResolvedProbe, hosts_for, probes_for, service_type, tls_for
+from osmon.inventory.resolve import (
+    ResolvedProbe,
+    hosts_for,
+    probes_for,
+    processes_for,
+    service_type,
+    tls_for,
+)
 
 __all__ = ["expand"]
 
@@ -127,8 +134,8 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
         type=probe.type,
         host=host,
         address=address,
-        port=None if agent else port,
-        url=None if agent else url,
+        port=None if probe.type in ("agent", "process") else port,
+        url=None if probe.type in ("agent", "process") else url,
         interval=(spec.interval if spec is not None else None) or defaults.interval,
         timeout=(spec.timeout if spec is not None else None) or defaults.timeout,
         expected_status=tuple(expected),
@@ -137,6 +144,11 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
         server_name=tls.server_name,
         thresholds=svc.thresholds(probe),
         contacts=svc.contacts,
+        body_pattern=_body_pattern(probe, entry),
+        follow_redirects=spec.follow_redirects if spec is not None else False,
+        client_cert=tls.client_cert,
+        client_key=tls.client_key,
+        processes=processes_for(svc.spec, entry) if probe.type == "process" else (),
         keystone_service_type=entry.agent_api if agent else entry.keystone_service_type,
         agent_binary=entry.agent_binary if agent else None,
         stuck_after=spec.stuck_after if spec is not None else None,
@@ -144,6 +156,19 @@ def _probe(svc: _Service, probe: ResolvedProbe, host: str | None) -> ex.Probe:
         queue_vhost=queues.vhost if rabbit else None,
         queue_match=queues.match if rabbit else None,
     )
+
+
+def _body_pattern(probe: ResolvedProbe, entry: ServiceType) -> str | None:
+    """The probe's own pattern; else the catalog's, for the probes osmon derives of the version
+    document (not for a probe whose ``path`` or ``url`` points elsewhere)."""
+    spec = probe.spec
+    if probe.type != "http":
+        return None
+    if spec is not None and spec.body_pattern is not None:
+        return spec.body_pattern
+    if probe.default is None or (spec is not None and (spec.path or spec.url)):
+        return None
+    return entry.body_pattern
 
 
 def _probes(svc: _Service) -> Iterator[ex.Probe]:
@@ -204,7 +229,8 @@ def _alarm(
 def _alarms(svc: _Service) -> Iterator[ex.Alarm]:
     own = {alarm.name for alarm in svc.spec.alarms}
     down = f"{svc.name}-down"
-    if svc.inv.defaults.default_alarms and svc.probes and down not in own:
+    probed = any(p.type != "process" for p in svc.probes)  # process checks alarm in Nagios
+    if svc.inv.defaults.default_alarms and probed and down not in own:
         default = Alarm.model_validate(
             {
                 "name": down,
@@ -227,6 +253,8 @@ def _contact_groups(inv: Inventory, contacts: tuple[str, ...]) -> tuple[str, ...
 def _nagios_services(svc: _Service, probes: list[ex.Probe]) -> Iterator[ex.NagiosService]:
     groups = _contact_groups(svc.inv, svc.contacts)
     for probe in probes:
+        if probe.type == "process":  # the active process check below stands for it
+            continue
         host = probe.host or svc.inv.cloud.name
         description = f"{svc.name} {probe.name}"
         yield ex.NagiosService(

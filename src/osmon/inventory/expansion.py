@@ -46,7 +46,9 @@ class Credentials:
 class Probe:
     """One check of one target. ``host`` is None for a probe of a public/VIP URL.
 
-    ``id`` is ``service/probe@host`` (or ``service/probe`` when host is None).
+    ``id`` is ``service/probe@host`` (or ``service/probe`` when host is None). ``body_pattern``
+    (a regex) and ``follow_redirects`` are for http probes, ``client_cert``/``client_key`` for
+    TLS ones, ``processes`` (names to count) for process probes.
     """
 
     id: str
@@ -66,6 +68,11 @@ class Probe:
     server_name: str | None
     thresholds: Mapping[str, Threshold]
     contacts: tuple[str, ...]
+    body_pattern: str | None = None
+    follow_redirects: bool = False
+    client_cert: str | None = None
+    client_key: str | None = None
+    processes: tuple[str, ...] = ()
     keystone_service_type: str | None = None
     agent_binary: str | None = None
     stuck_after: float | None = None

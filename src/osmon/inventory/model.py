@@ -7,17 +7,27 @@ carries a description: the README's inventory reference is generated from them. 
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import zoneinfo
-from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from osmon.checks import range as nagios_range
 from osmon.inventory.catalog import LogFormat, ProbeType
-from osmon.inventory.infra import Credentials, EnvVarName, QueueSelection
+from osmon.inventory.fields import (
+    AbsolutePath,
+    Address,
+    Email,
+    EnvVar,
+    MetricName,
+    NagiosRangeText,
+    Name,
+    Port,
+    Regex,
+    Seconds,
+    Status,
+    TimeZone,
+    Url,
+)
+from osmon.inventory.infra import Credentials, QueueSelection
 
 __all__ = [
     "TLS",
@@ -36,102 +46,6 @@ __all__ = [
     "Threshold",
 ]
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
-_METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-_HOSTNAME = re.compile(
-    r"(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
-)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
-
-
-def _name(value: str) -> str:
-    if not _NAME.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a valid name (letters, digits, '.', '_', '-'; at most 63 characters)"
-        )
-    return value
-
-
-def _metric(value: str) -> str:
-    if not _METRIC.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
-    return value
-
-
-def _address(value: str) -> str:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        if not _HOSTNAME.fullmatch(value):
-            raise ValueError(f"{value!r} is neither an IP address nor a host name") from None
-    return value
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.fullmatch(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
-    return value
-
-
-def _url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
-    try:
-        _ = parts.port
-    except ValueError as exc:
-        raise ValueError(f"{value!r}: {exc}") from None
-    return value
-
-
-def _absolute(value: str) -> str:
-    if not value.startswith("/"):
-        raise ValueError(f"{value!r} must be an absolute path (start with '/')")
-    return value
-
-
-def _timezone(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'UTC')") from None
-    return value
-
-
-def _range(value: object) -> object:
-    """Ranges may be written as bare numbers (``warning: 5``); validate them as text."""
-    if isinstance(value, bool):
-        return value
-    text = str(value) if isinstance(value, int | float) else value
-    if isinstance(text, str):
-        nagios_range.parse(text)
-    return text
-
-
-def _duration(value: object) -> object:
-    """Seconds as a number, or text with a unit: ``500ms``, ``30s``, ``5m``, ``1h``, ``1d``."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration (e.g. 30, '30s', '5m', '1h')")
-    if isinstance(value, str):
-        match = _DURATION.fullmatch(value.strip())
-        if not match:
-            raise ValueError(f"{value!r} is not a duration (e.g. 30, '30s', '5m', '1h')")
-        return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    return value
-
-
-Name = Annotated[str, AfterValidator(_name)]
-MetricName = Annotated[str, AfterValidator(_metric)]
-NagiosRangeText = Annotated[str, BeforeValidator(_range)]
-Seconds = Annotated[float, BeforeValidator(_duration), Field(gt=0, allow_inf_nan=False)]
-Port = Annotated[int, Field(ge=1, le=65535)]
-Status = Annotated[int, Field(ge=100, le=599)]
-Url = Annotated[str, AfterValidator(_url)]
-AbsolutePath = Annotated[str, AfterValidator(_absolute)]
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -149,6 +63,18 @@ class TLS(_Model):
     server_name: str | None = Field(
         None, description="Host name to send (SNI) and verify, when probing by IP address."
     )
+    client_cert: AbsolutePath | None = Field(
+        None, description="Client certificate (PEM) to present; may hold the key too."
+    )
+    client_key: AbsolutePath | None = Field(
+        None, description="Private key (PEM) of the client certificate, if not in it."
+    )
+
+    @model_validator(mode="after")
+    def _key_needs_cert(self) -> TLS:
+        if self.client_key is not None and self.client_cert is None:
+            raise ValueError("'client_key' needs 'client_cert'")
+        return self
 
 
 class Threshold(_Model):
@@ -176,7 +102,7 @@ class Cloud(_Model):
 
     name: Name = Field(description="Cloud name; a label on every metric and the Nagios host name")
     region: str = Field("RegionOne", min_length=1, description="Keystone region name.")
-    log_timezone: Annotated[str, AfterValidator(_timezone)] = Field(
+    log_timezone: TimeZone = Field(
         "UTC",
         description="IANA time zone of timestamps in log files that carry no offset.",
     )
@@ -194,7 +120,7 @@ class Auth(_Model):
     user_domain_name: str = Field("Default", description="Domain of the user.")
     project_name: str | None = Field(None, description="Project to scope the token to.")
     project_domain_name: str = Field("Default", description="Domain of the project.")
-    password_env: EnvVarName | None = Field(
+    password_env: EnvVar | None = Field(
         None, description="Name of the environment variable holding the password."
     )
     interface: Literal["public", "internal", "admin"] = Field(
@@ -217,7 +143,7 @@ class Auth(_Model):
 class Contact(_Model):
     """Someone to notify."""
 
-    email: Annotated[str, AfterValidator(_email)] = Field(description="E-mail address.")
+    email: Email = Field(description="E-mail address.")
     full_name: str | None = Field(None, description="Display name (Nagios alias).")
     pager: str | None = Field(None, description="Pager address or number.")
     contact_groups: tuple[Name, ...] = Field(
@@ -228,9 +154,7 @@ class Contact(_Model):
 class Host(_Model):
     """A machine of the cloud."""
 
-    address: Annotated[str, AfterValidator(_address)] = Field(
-        description="IP address or DNS name probes connect to."
-    )
+    address: Address = Field(description="IP address or DNS name probes connect to.")
     roles: tuple[Name, ...] = Field(
         (), description="Roles (controller, compute, network, ...); services can be placed on them."
     )
@@ -271,6 +195,10 @@ class Probe(_Model):
     )
     port: Port | None = Field(None, description="Port on each host (default: the service's).")
     path: AbsolutePath | None = Field(None, description="HTTP path (default: the service's).")
+    body_pattern: Regex | None = Field(
+        None, description="Regex the HTTP body must match (default: the catalog's, if any)."
+    )
+    follow_redirects: bool = Field(False, description="Follow HTTP redirects (3xx).")
     expected_status: tuple[Status, ...] | None = Field(
         None, description="HTTP statuses that mean healthy."
     )

@@ -19,6 +19,7 @@ __all__ = [
     "hosts_for",
     "metrics_for",
     "probes_for",
+    "processes_for",
     "service_type",
     "tls_for",
 ]
@@ -81,6 +82,8 @@ def probes_for(inv: Inventory, service: Service, entry: ServiceType) -> tuple[Re
             defaults.append((ProbeDefault("endpoint-tls", "tls"), service.endpoint.url))
     if entry.agent_api is not None and inv.auth is not None:
         defaults.append((ProbeDefault("agent", "agent"), None))
+    if "process" in entry.nagios_checks and processes_for(service, entry):
+        defaults.append((ProbeDefault("process", "process"), None))
 
     resolved: list[ResolvedProbe] = []
     for default, url in defaults:
@@ -96,6 +99,11 @@ def probes_for(inv: Inventory, service: Service, entry: ServiceType) -> tuple[Re
             continue
         resolved.append(ResolvedProbe(name, spec.type, spec, None, spec.url))
     return tuple(resolved)
+
+
+def processes_for(service: Service, entry: ServiceType) -> tuple[str, ...]:
+    """Process names the service's process probe counts."""
+    return service.processes if service.processes is not None else entry.processes
 
 
 def default_probe_names(inv: Inventory, service: Service, entry: ServiceType) -> tuple[str, ...]:
@@ -117,4 +125,12 @@ def tls_for(*layers: TLS) -> TLS:
     verify = next((t.verify for t in layers if t.verify is not None), True)
     ca_file = next((t.ca_file for t in layers if t.ca_file is not None), None)
     server_name = next((t.server_name for t in layers if t.server_name is not None), None)
-    return TLS(verify=verify, ca_file=ca_file, server_name=server_name)
+    # the key goes with the certificate: both come from the first layer that names a certificate
+    client = next((t for t in layers if t.client_cert is not None), None)
+    return TLS(
+        verify=verify,
+        ca_file=ca_file,
+        server_name=server_name,
+        client_cert=client.client_cert if client is not None else None,
+        client_key=client.client_key if client is not None else None,
+    )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from osmon.inventory import Probe
 
 __all__ = [
+    "RESPONSE_TIME_SERIES",
     "Metric",
     "Observation",
     "ProbeContext",
@@ -28,6 +29,10 @@ __all__ = [
     "ProbeFunction",
     "ProbeResult",
 ]
+
+#: The series every probe's ``response_time`` metric (seconds) is exported as: blackbox's
+#: ``probe_http_duration_seconds`` is per phase, which osmon's probes do not split.
+RESPONSE_TIME_SERIES = "osmon_probe_response_time_seconds"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tooz import ToozError, coordination
 from tooz.hashring import HashRing
 
-from osmon.inventory.model import Seconds
+from osmon.inventory.fields import Seconds
 from osmon.redact import redact_url
 from osmon.selfmetrics import shared
 

@@ -56,7 +56,7 @@ def test_show_json_is_the_expansion() -> None:
     result = CliRunner().invoke(inventory, ["show", EXAMPLE, "--format", "json"])
     assert result.exit_code == 0
     document = json.loads(result.stdout)
-    assert document["counts"]["probes"] == len(document["probes"]) == 94
+    assert document["counts"]["probes"] == len(document["probes"]) == 170
     assert document["cloud"] == "prod-east"
     assert {
         "probes",
@@ -76,7 +76,7 @@ def test_show_table_lists_every_section() -> None:
         assert title in result.stdout
     assert "rabbitmq/amqp@localhost" in result.stdout
     assert result.stdout.rstrip().endswith(
-        "9 probes, 8 log_sources, 9 alarms, 1 nagios_hosts, 19 nagios_services, "
+        "19 probes, 8 log_sources, 9 alarms, 1 nagios_hosts, 19 nagios_services, "
         "2 notification_exchanges"
     )
 

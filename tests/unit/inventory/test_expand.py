@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from osmon.inventory import Expansion, InventoryError, expand, load, load_text
+from osmon.inventory import Expansion, InventoryError, Threshold, expand, load, load_text
 from osmon.inventory.model import Inventory
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,13 +31,19 @@ def ids(items: tuple[object, ...]) -> list[str]:
 
 def test_one_line_service_gets_sensible_checks() -> None:
     exp = expand_text("services:\n  nova-api: {hosts: [ctl1, ctl2]}\n")
-    assert ids(exp.probes) == ["nova-api/api@ctl1", "nova-api/api@ctl2"]
+    assert ids(exp.probes) == [
+        "nova-api/api@ctl1",
+        "nova-api/api@ctl2",
+        "nova-api/process@ctl1",
+        "nova-api/process@ctl2",
+    ]
     probe = exp.probes[0]
     assert (probe.type, probe.url, probe.expected_status) == (
         "http",
         "http://10.0.0.1:8774/",
         (200,),
     )
+    assert (probe.body_pattern, probe.follow_redirects) == (r'"versions?"\s*:', False)
     assert (probe.interval, probe.timeout, probe.tls_verify) == (60.0, 10.0, True)
     assert probe.keystone_service_type == "compute"
     assert {m: (t.warning, t.critical) for m, t in probe.thresholds.items()} == {
@@ -78,13 +84,18 @@ def test_default_roles_place_services() -> None:
         ("keystone", "ctl2"),
         ("nova-compute", "cmp1"),
     ]
-    assert ids(exp.probes) == ["keystone/api@ctl1", "keystone/api@ctl2"]
+    assert [p.id for p in exp.probes if p.type != "process"] == [
+        "keystone/api@ctl1",
+        "keystone/api@ctl2",
+    ]
 
 
 def test_agent_probes_need_keystone_auth() -> None:
-    assert expand_text("services:\n  nova-compute: {}\n").probes == ()
+    assert ids(expand_text("services:\n  nova-compute: {}\n").probes) == [
+        "nova-compute/process@cmp1"
+    ]
     exp = expand_text("auth: {cloud: prod}\nservices:\n  nova-compute: {}\n")
-    (probe,) = exp.probes
+    probe, _process = exp.probes
     assert (probe.id, probe.type, probe.agent_binary, probe.keystone_service_type) == (
         "nova-compute/agent@cmp1",
         "agent",
@@ -107,7 +118,7 @@ def test_https_endpoint_adds_tls_and_public_url_probes() -> None:
         "    probes:\n"
         "      tls: {thresholds: {days_left: {critical: '3:'}}}\n"
     )
-    probes = {p.id: p for p in exp.probes}
+    probes = {p.id: p for p in exp.probes if p.type != "process"}
     assert sorted(probes) == [
         "keystone/api@ctl1",
         "keystone/endpoint",
@@ -152,8 +163,9 @@ def test_overrides_disable_and_add_probes() -> None:
         "      images: {type: http, path: /v2/images, interval: 5m, expected_status: [401]}\n"
         "      raw: {type: tcp, timeout: 500ms}\n"
     )
-    probes = {p.id: p for p in exp.probes}
+    probes = {p.id: p for p in exp.probes if p.type != "process"}
     assert sorted(probes) == ["glance-api/images@ctl1", "glance-api/raw@ctl1"]
+    assert probes["glance-api/images@ctl1"].body_pattern is None  # a path of its own
     images = probes["glance-api/images@ctl1"]
     assert (images.url, images.interval, images.expected_status) == (
         "http://10.0.0.1:19292/v2/images",
@@ -162,6 +174,74 @@ def test_overrides_disable_and_add_probes() -> None:
     )
     raw = probes["glance-api/raw@ctl1"]
     assert (raw.address, raw.port, raw.timeout, raw.url) == ("10.0.0.1", 19292, 0.5, None)
+
+
+def test_process_probes_one_per_host_with_the_catalog_names() -> None:
+    exp = expand_text(
+        "services:\n"
+        "  nova-api: {hosts: [ctl1], processes: [nova-api, uwsgi]}\n"
+        "  horizon:\n"
+        "    hosts: [ctl2]\n"
+        "    probes: {process: {thresholds: {process_count: {warning: '2:'}}}}\n"
+        "  nova-scheduler: {probes: {process: {enabled: false}}}\n"
+    )
+    probes = {p.id: p for p in exp.probes if p.type == "process"}
+    assert sorted(probes) == ["horizon/process@ctl2", "nova-api/process@ctl1"]
+    nova = probes["nova-api/process@ctl1"]
+    assert (nova.processes, nova.host, nova.address, nova.port, nova.url) == (
+        ("nova-api", "uwsgi"),
+        "ctl1",
+        "10.0.0.1",
+        None,
+        None,
+    )
+    assert {m: (t.warning, t.critical) for m, t in nova.thresholds.items()} == {
+        "process_count": (None, "1:")
+    }
+    horizon = probes["horizon/process@ctl2"]
+    assert horizon.processes == ("apache2", "httpd")
+    assert horizon.thresholds["process_count"] == Threshold("2:", "1:")
+    # Nagios keeps one (active) process check per host; no passive twin with the same id
+    assert [n.id for n in exp.nagios_services if n.check == "process"] == [
+        "ctl1;nova-api process",
+        "ctl1;nova-scheduler process",
+        "ctl2;horizon process",
+        "ctl2;nova-scheduler process",
+    ]
+    assert len({n.id for n in exp.nagios_services}) == len(exp.nagios_services)
+    assert "nova-scheduler-down" not in ids(exp.alarms)  # process probes alone add no alarm
+
+
+def test_http_probe_options_reach_the_probe() -> None:
+    exp = expand_text(
+        "defaults:\n  tls: {client_cert: /etc/osmon/client.pem, client_key: /etc/osmon/key.pem}\n"
+        "services:\n"
+        "  keystone:\n"
+        "    hosts: [ctl1]\n"
+        "    endpoint: {tls: {client_cert: /etc/osmon/ks.pem}}\n"
+        "    probes:\n"
+        "      api: {follow_redirects: true, body_pattern: 'v3\\.\\d+'}\n"
+        "      root: {type: http, path: /}\n"
+        "infrastructure:\n"
+        "  prometheus: {hosts: [ctl1]}\n"
+    )
+    probes = {p.id: p for p in exp.probes}
+    api = probes["keystone/api@ctl1"]
+    assert (api.follow_redirects, api.body_pattern) == (True, r"v3\.\d+")
+    # the key goes with the certificate of the same layer
+    assert (api.client_cert, api.client_key) == ("/etc/osmon/ks.pem", None)
+    root = probes["keystone/root@ctl1"]
+    assert (root.follow_redirects, root.body_pattern, root.url) == (
+        False,
+        None,
+        "http://10.0.0.1:5000/",
+    )
+    prometheus = probes["prometheus/api@ctl1"]
+    assert (prometheus.body_pattern, prometheus.client_cert, prometheus.client_key) == (
+        "Healthy",
+        "/etc/osmon/client.pem",
+        "/etc/osmon/key.pem",
+    )
 
 
 def test_galera_cluster_size_thresholds_follow_the_host_count() -> None:
@@ -256,10 +336,11 @@ def test_example_inventory_counts() -> None:
     # per host on 3 controllers: 11 API services (keystone, nova-api, placement-api,
     # neutron-server, glance-api, cinder-api, heat-api, horizon, octavia, gnocchi-api, aodh-api)
     # and 4 infrastructure ones (rabbitmq, galera, memcached, haproxy); 9 public URLs, each
-    # probed over http and tls; agents: 8 controller services x 3, nova-compute x 2, ovs x 5.
-    assert len(exp.probes) == (11 + 4) * 3 + 9 * 2 + (8 * 3 + 2 + 5)
+    # probed over http and tls; agents: 8 controller services x 3, nova-compute x 2, ovs x 5;
+    # one process probe per host of each service (the 76 active Nagios process checks).
+    assert len(exp.probes) == (11 + 4) * 3 + 9 * 2 + (8 * 3 + 2 + 5) + 76
     assert exp.counts == {
-        "probes": 94,
+        "probes": 170,
         "log_sources": 82,
         "alarms": 28,
         "nagios_hosts": 6,
@@ -281,14 +362,14 @@ def test_example_inventory_counts() -> None:
 def test_local_inventory_counts() -> None:
     exp = expand(load(ROOT / "src" / "osmon" / "data" / "local.yaml"))
     assert exp.counts == {
-        "probes": 9,
+        "probes": 19,
         "log_sources": 8,
         "alarms": 9,
         "nagios_hosts": 1,
         "nagios_services": 19,
         "notification_exchanges": 2,
     }
-    targets = {p.service: (p.address, p.port) for p in exp.probes}
+    targets = {p.service: (p.address, p.port) for p in exp.probes if p.type != "process"}
     assert targets == {
         "rabbitmq": ("127.0.0.1", 15672),  # the management API
         "postgresql": ("127.0.0.1", 5432),

@@ -135,7 +135,7 @@ def test_threshold_for_a_metric_no_probe_reports() -> None:
     text = MINIMAL + "services:\n  keystone:\n    thresholds:\n      response_tme: {warning: 1}\n"
     assert problems_in(text) == [
         "inv.yaml:7: threshold 'response_tme' matches no metric of 'keystone' "
-        "(known: response_time) (did you mean 'response_time'?)"
+        "(known: response_time, process_count) (did you mean 'response_time'?)"
     ]
 
 
@@ -144,8 +144,41 @@ def test_probe_override_of_a_probe_that_does_not_exist() -> None:
         MINIMAL + "services:\n  keystone:\n    probes:\n      api: {interval: 5}\n      ap1: {}\n"
     )
     assert problems_in(text) == [
-        "inv.yaml:8: probe 'ap1' is not a default probe of 'keystone' (defaults: api) "
+        "inv.yaml:8: probe 'ap1' is not a default probe of 'keystone' (defaults: api, process) "
         "(did you mean 'api'?); give 'type' to add a new probe"
+    ]
+
+
+def test_probe_fields_are_checked_at_their_line() -> None:
+    text = MINIMAL + (
+        "services:\n"
+        "  keystone:\n"
+        "    probes:\n"
+        "      api: {body_pattern: '(unclosed'}\n"
+        "      web: {type: http, tls: {client_key: /etc/k.pem}}\n"
+    )
+    assert problems_in(text) == [
+        "inv.yaml:7: services.keystone.probes.api.body_pattern: '(unclosed' is not a regular "
+        "expression: missing ), unterminated subpattern at position 0",
+        "inv.yaml:8: services.keystone.probes.web.tls: 'client_key' needs 'client_cert'",
+    ]
+
+
+def test_process_probes_reject_what_cannot_apply() -> None:
+    text = MINIMAL + (
+        "services:\n"
+        "  keystone:\n"
+        "    probes:\n"
+        "      process: {thresholds: {days_left: {critical: '7:'}}}\n"
+        "infrastructure:\n"
+        "  redis: {processes: [], probes: {procs: {type: process}}}\n"
+        "  memcached: {probes: {process: {type: tcp}}}\n"
+    )
+    assert problems_in(text) == [
+        "inv.yaml:7: threshold 'days_left' matches no metric of 'keystone/process' "
+        "(known: process_count)",
+        "inv.yaml:9: probe 'procs' counts processes: give 'redis' 'processes'",
+        "inv.yaml:10: probe name 'process' is reserved; choose another",
     ]
 
 
@@ -322,5 +355,5 @@ def test_openstack_probe_thresholds_apply_only_where_their_metrics_are() -> None
     )
     assert problems_in(bad) == [
         "inv.yaml:7: threshold 'measures_waiting' matches no metric of 'keystone' "
-        "(known: response_time)"
+        "(known: response_time, process_count)"
     ]

@@ -26,11 +26,12 @@ hosts:
   h1: {address: 127.0.0.1}
   h2: {address: 127.0.0.2}
 services:
-  keystone: {hosts: [h1, h2]}
+  keystone: {hosts: [h1, h2], probes: {process: {enabled: false}}}
 infrastructure:
-  redis: {hosts: [h1]}
+  redis: {hosts: [h1], probes: {process: {enabled: false}}}
 """
-"""Targets: keystone/api@h1, keystone/api@h2 (http) and redis/redis@h1 (tcp)."""
+"""Targets: keystone/api@h1, keystone/api@h2 (http) and redis/redis@h1 (tcp); the process
+probes are turned off (one per host and service otherwise)."""
 
 FAKES = "tests.unit.sources.probes.fakeprobes"
 

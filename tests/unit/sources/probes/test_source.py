@@ -192,7 +192,7 @@ async def test_reload_follows_the_inventory(
         smaller = inventory(
             "version: 1\ncloud: {name: test}\ndefaults: {interval: 0.1, timeout: 1}\n"
             "hosts:\n  h1: {address: 127.0.0.1}\n  h3: {address: 127.0.0.3}\n"
-            "services:\n  keystone: {hosts: [h1, h3]}\n"
+            "services:\n  keystone: {hosts: [h1, h3], probes: {process: {enabled: false}}}\n"
         )
 
         class Ctx:

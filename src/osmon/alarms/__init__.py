@@ -1,0 +1,1 @@
+"""Alarms: Aodh alarms from the inventory, and the webhook that brings their transitions back."""
