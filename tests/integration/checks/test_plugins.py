@@ -162,17 +162,8 @@ def test_openstack_services_token_cache(stack: Stack, tmp_path: Path) -> None:
     assert "Keystone: the credentials were refused (401)" in run.first
 
 
-def http_kind() -> bool:
-    from tests.unit.checks.plugins.test_conformance import implemented
-
-    return implemented("check_openstack_api")
-
-
 def test_openstack_api(stack: Stack) -> None:
     run = run_plugin("check_openstack_api", "-u", stack.keystone_url)
-    if not http_kind():
-        assert state(run, "OPENSTACK_API") == "UNKNOWN" and "no probe for type http" in run.first
-        return
     assert state(run, "OPENSTACK_API") == "OK" and "HTTP 200" in run.first, run
     assert "response_time" in perf(run)
     run = run_plugin("check_openstack_api", "-u", stack.keystone_url, "-r", "no-such-text")
@@ -185,9 +176,6 @@ def test_openstack_api_with_a_keystone_token(stack: Stack, tmp_path: Path) -> No
     """Nova's os-services needs a token: 401 without, 200 with; the token is cached."""
     nova = stack.keystone_url.replace(":5000/v3", ":8774/v2.1/os-services")
     run = run_plugin("check_openstack_api", "-u", nova)
-    if not http_kind():
-        assert state(run, "OPENSTACK_API") == "UNKNOWN"
-        return
     assert state(run, "OPENSTACK_API") == "CRITICAL" and "HTTP 401" in run.first, run
     args = ["-u", nova, "--keystone", "--token-cache", str(tmp_path)]
     run = run_plugin("check_openstack_api", *args, env=keystone_env(stack))
@@ -251,9 +239,6 @@ def test_openstack_api_tls(tls_server: tuple[int, Path]) -> None:
     port, cert = tls_server
     url = f"https://localhost:{port}/"
     run = run_plugin("check_openstack_api", "-u", url)
-    if not http_kind():
-        assert state(run, "OPENSTACK_API") == "UNKNOWN"
-        return
     assert state(run, "OPENSTACK_API") == "CRITICAL" and "not trusted" in run.first, run
     days = ["--tls-warning", "30:", "--tls-critical", "7:"]
     run = run_plugin("check_openstack_api", "-u", url, "--ca-file", str(cert), *days)

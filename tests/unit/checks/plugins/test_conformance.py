@@ -6,7 +6,6 @@ default), a refused connection → CRITICAL, and never a traceback.
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from osmon.components import PROBES
 from tests.unit.checks.plugins.guidelines import PLUGINS, assert_guideline_output, run_plugin
 
 SERVICES = {
@@ -27,9 +25,6 @@ SERVICES = {
     "check_osmon": "OSMON",
     "check_rabbitmq": "RABBITMQ",
 }
-KINDS = {"check_openstack_api": "http"}
-"""Plugins whose probe kind may not be in this build yet (then: UNKNOWN 'no probe for type')."""
-
 KEYSTONE_ENV = {
     "OS_USERNAME": "admin",
     "OS_PASSWORD": "never-sent",
@@ -51,11 +46,6 @@ def at(plugin: str, port: int) -> tuple[list[str], dict[str, str]]:
         "check_osmon": (["-p", str(port)], {}),
         "check_rabbitmq": (["-P", str(port)], {}),
     }[plugin]
-
-
-def implemented(plugin: str) -> bool:
-    kind = KINDS.get(plugin)
-    return kind is None or importlib.util.find_spec(PROBES[kind].partition(":")[0]) is not None
 
 
 @pytest.fixture
@@ -124,9 +114,6 @@ def test_timeout_against_a_silent_server(plugin: str, silent_port: int) -> None:
     args, env = at(plugin, silent_port)
     run = run_plugin(plugin, *args, "-t", "1", env=env)
     state = assert_guideline_output(run, SERVICES[plugin])
-    if not implemented(plugin):
-        assert (state, run.first.endswith("no probe for type http")) == ("UNKNOWN", True)
-        return
     assert state == "UNKNOWN" and "timed out after 1s" in run.first, run
     run = run_plugin(plugin, *args, "-t", "1", "--timeout-state", "critical", env=env)
     assert assert_guideline_output(run, SERVICES[plugin]) == "CRITICAL", run
@@ -139,9 +126,7 @@ def test_refused_connection(plugin: str, closed_port: int) -> None:
     args, env = at(plugin, closed_port)
     run = run_plugin(plugin, *args, env=env)
     state = assert_guideline_output(run, SERVICES[plugin])
-    if not implemented(plugin):
-        assert state == "UNKNOWN"
-    elif plugin == "check_openstack_services":  # no token: osmon's side cannot tell
+    if plugin == "check_openstack_services":  # no token: osmon's side cannot tell
         assert state == "UNKNOWN" and "Keystone: unreachable" in run.first, run
     else:
         assert state == "CRITICAL" and "refused" in run.first, run
