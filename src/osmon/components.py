@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from prometheus_client import CollectorRegistry
+if TYPE_CHECKING:  # prometheus_client only as a type: the Nagios plugins import this table
+    from prometheus_client import CollectorRegistry
 
-if TYPE_CHECKING:
     from osmon.checks.latest import LatestState
     from osmon.inventory import Inventory
     from osmon.probes.base import ProbeFunction

@@ -160,6 +160,16 @@ def test_version(installed: Installed) -> None:
     assert done.stdout.strip() == f"osmon, version {VERSION}"
 
 
+def test_nagios_plugins_are_console_scripts(installed: Installed) -> None:
+    from osmon.checks.plugins import PLUGINS
+
+    for name in PLUGINS:
+        done = installed.run(str(installed.venv / "bin" / name), "--version")
+        assert (done.returncode, done.stdout.split(" ")[0], done.stderr) == (3, name, ""), done
+    done = installed.run(str(installed.venv / "bin" / "check_osmon"), "-p", "1")
+    assert done.returncode == 2 and done.stdout.startswith("OSMON CRITICAL - "), done
+
+
 @pytest.mark.parametrize("name", ["inventory.yaml", "local.yaml"])
 def test_inventory_validate_examples(installed: Installed, name: str) -> None:
     target = installed.work / name

@@ -11,27 +11,42 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 __all__ = ["PerfValue", "format_perfdata"]
 
 _UOM = {"s": "s", "ms": "ms", "us": "us", "%": "%", "B": "B", "bytes": "B", "c": "c"}
 
 
-@dataclass(frozen=True, slots=True)
 class PerfValue:
-    label: str
-    value: float
-    unit: str = ""
-    warning: str = ""
-    critical: str = ""
+    """One item; a slotted class, not a dataclass, to keep the plugins' start-up small."""
+
+    __slots__ = ("critical", "label", "maximum", "minimum", "unit", "value", "warning")
+
+    def __init__(
+        self,
+        label: str,
+        value: float,
+        unit: str = "",
+        warning: str = "",
+        critical: str = "",
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> None:
+        self.label = label
+        self.value = value
+        self.unit = unit
+        self.warning = warning
+        self.critical = critical
+        self.minimum = minimum
+        self.maximum = maximum
 
     def __str__(self) -> str:
         label = self.label.replace("'", "_").replace("=", "_")
         if " " in label:
             label = f"'{label}'"
         text = f"{label}={_number(self.value)}{_UOM.get(self.unit, '')}"
-        extra = ";".join((self.warning or "", self.critical or "")).rstrip(";")
+        bounds = ("" if b is None else _number(b) for b in (self.minimum, self.maximum))
+        extra = ";".join((self.warning or "", self.critical or "", *bounds)).rstrip(";")
         return f"{text};{extra}" if extra else text
 
 

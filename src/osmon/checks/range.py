@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 __all__ = ["NagiosRange", "NagiosRangeError", "parse"]
 
@@ -20,14 +19,31 @@ class NagiosRangeError(ValueError):
     """The text is not a valid ``[@]start:end`` range."""
 
 
-@dataclass(frozen=True, slots=True)
 class NagiosRange:
-    """A parsed range; ``alert(value)`` says whether ``value`` breaches it."""
+    """A parsed range; ``alert(value)`` says whether ``value`` breaches it.
 
-    start: float
-    end: float
-    inside: bool
-    text: str
+    A plain slotted class rather than a dataclass: every plugin run imports it, and
+    ``dataclasses`` alone costs about as much as starting Python."""
+
+    __slots__ = ("end", "inside", "start", "text")
+
+    def __init__(self, start: float, end: float, inside: bool, text: str) -> None:
+        self.start = start
+        self.end = end
+        self.inside = inside
+        self.text = text
+
+    def _key(self) -> tuple[float, float, bool, str]:
+        return (self.start, self.end, self.inside, self.text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NagiosRange) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"NagiosRange({self.text!r})"
 
     def alert(self, value: float) -> bool:
         within = self.start <= value <= self.end
