@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from pydantic import BaseModel, ConfigDict, Field
 
+from osmon.alarms.desired import aodh_name
 from osmon.checks.state import State
 from osmon.inventory import Alarm, Inventory, expand
 from osmon.records import Event
@@ -31,7 +32,6 @@ __all__ = [
     "AlarmMetrics",
     "AodhNotification",
     "NagiosFeed",
-    "aodh_name",
 ]
 
 log = logging.getLogger(__name__)
@@ -65,11 +65,6 @@ class NagiosFeed(Protocol):
     """``osmon.nagios.passive.PassiveFeed`` as far as alarms use it (``ctx.extra["nagios"]``)."""
 
     def service_result(self, host: str, service: str, state: State, output: str) -> Any: ...
-
-
-def aodh_name(cloud: str, alarm_id: str) -> str:
-    """The Aodh name of an inventory alarm (the naming ``osmon alarms apply`` uses)."""
-    return f"osmon-{cloud}-{alarm_id}"
 
 
 class AlarmMetrics:
