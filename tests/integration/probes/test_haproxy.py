@@ -157,12 +157,16 @@ def private(tmp_path_factory: pytest.TempPathFactory, infra: Infra) -> Iterator[
         log.close()
 
 
-async def _until(inventory: str, probe_id: str, state: State) -> ProbeResult:
-    """Probe until the result has ``state`` (health checks need a few intervals to settle)."""
+async def _until(
+    inventory: str, probe_id: str, state: State, down: float | None = None
+) -> ProbeResult:
+    """Probe until the result has ``state`` (and ``down`` servers DOWN, when given): each
+    server's health check marks it DOWN on its own schedule, so settle on the whole picture."""
     deadline = time.monotonic() + WAIT_S
     while True:
         result = await run_one(inventory, probe_id)
-        if result.state == state or time.monotonic() > deadline:
+        settled = down is None or series(result, "osmon_probe_haproxy_backends_down") == down
+        if (result.state == state and settled) or time.monotonic() > deadline:
             return result
         await asyncio.sleep(0.2)
 
@@ -178,7 +182,7 @@ async def test_private_all_up_then_a_killed_server_empties_a_backend(private: Pr
 
     private.backends["a"].kill()
     private.backends["a"].wait(10)
-    result = await _until(inventory, "haproxy/stats", State.CRITICAL)
+    result = await _until(inventory, "haproxy/stats", State.CRITICAL, down=2.0)
     assert result.state == State.CRITICAL, result.summary
     assert result.summary.startswith("backend be_one: no server UP (a DOWN")
     assert "be_two" not in result.summary.split(";")[0]
