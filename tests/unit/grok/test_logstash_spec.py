@@ -1,0 +1,55 @@
+"""logstash-patterns-core's own spec examples, run through osmon's grok as Logstash runs them.
+
+The cases are in ``fixtures/logstash_spec.yaml`` (written from the upstream spec); the pattern
+files are read from the shared upstream copy. As the spec's helper does, the pattern is
+``%{NAME}`` searched in an event whose ``message`` is the line, so a captured ``message``
+turns the field into ``[line, captured]`` (Logstash's array promotion).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from osmon.grok import PatternLibrary, load_pattern_dir
+
+HERE = Path(__file__).resolve().parent
+UPSTREAM = HERE.parents[2] / ".." / "shared" / "data" / "logstash-patterns-core" / "patterns"
+CASES: list[dict[str, Any]] = yaml.safe_load((HERE / "fixtures" / "logstash_spec.yaml").read_text())
+
+
+@cache
+def library(mode: str) -> PatternLibrary:
+    return PatternLibrary(load_pattern_dir(UPSTREAM / mode))
+
+
+def grok_event(mode: str, pattern: str, message: str) -> dict[str, Any] | None:
+    doc = library(mode).compile("%{" + pattern + "}").search(message)
+    if doc is None:
+        return None
+    event: dict[str, Any] = {"message": message}
+    for key, value in doc.items():
+        if key == "message":
+            event[key] = [message, *(value if isinstance(value, list) else [value])]
+        else:
+            event[key] = value
+    return event
+
+
+@pytest.mark.parametrize(
+    "case", CASES, ids=[f"{c['mode']}:{c['pattern']}:{i}" for i, c in enumerate(CASES)]
+)
+def test_spec_example(case: dict[str, Any]) -> None:
+    event = grok_event(case["mode"], case["pattern"], case["message"])
+    if case.get("matches", True) is False:
+        assert event is None
+        return
+    assert event is not None, f"{case['spec']}: no match"
+    for key, value in (case.get("include") or {}).items():
+        assert event.get(key) == value, f"{case['spec']}: {key}"
+    for key in case.get("absent") or []:
+        assert key not in event, f"{case['spec']}: {key} is set"
