@@ -29,8 +29,11 @@ def library(mode: str) -> PatternLibrary:
     return PatternLibrary(load_pattern_dir(UPSTREAM / mode))
 
 
-def grok_event(mode: str, pattern: str, message: str, exact: bool) -> dict[str, Any]:
-    grok = "^%{" + pattern + "}$" if exact else "%{" + pattern + "}"
+def grok_event(case: dict[str, Any]) -> dict[str, Any]:
+    mode, pattern, message = case["mode"], case["pattern"], case["message"]
+    grok = case.get("grok") or (
+        "^%{" + pattern + "}$" if case.get("exact") else "%{" + pattern + "}"
+    )
     doc = library(mode).compile(grok).search(message)
     event: dict[str, Any] = {"message": message, "@version": "1"}
     if doc is None:
@@ -70,7 +73,7 @@ def matches(actual: Any, expected: Any) -> bool:
     "case", CASES, ids=[f"{c['mode']}:{c['pattern']}:{i}" for i, c in enumerate(CASES)]
 )
 def test_spec_example(case: dict[str, Any]) -> None:
-    event = grok_event(case["mode"], case["pattern"], case["message"], case.get("exact", False))
+    event = grok_event(case)
     expected = case.get("matches", None if case.get("include") or case.get("absent") else True)
     if expected is not None:
         assert ("tags" not in event) is expected, f"{case['spec']}: matched {'tags' not in event}"
