@@ -194,7 +194,8 @@ def _oslo_message(w: ConfWriter, *, guard: bool) -> None:
     w.close()
     _grok(w, "message", ["%{OSLO_WSGI_ACCESS}"])
     w.open("if [error][stack_trace] and ![error][type]")
-    _grok(w, "[error][stack_trace]", [rf"%{{GREEDYDATA:{META}[last_line]}}\z"])
+    # Logstash's grok lets "." match newlines; (?-m) keeps GREEDYDATA on the last line.
+    _grok(w, "[error][stack_trace]", [rf"(?-m)%{{GREEDYDATA:{META}[last_line]}}\z"])
     _grok(w, f"{META}[last_line]", ["%{PYTHON_EXCEPTION_LINE}"])
     w.close()
     if guard:

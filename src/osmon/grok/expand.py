@@ -16,12 +16,19 @@ MARK = "\ue000"
 """Prefix of the group names that stand for a ``%{X:semantic}`` capture (a private-use char)."""
 
 CONVERSIONS = frozenset({"int", "float"})
+"""The types grok converts to; like Logstash, any other type after the field is ignored."""
+_SUBNAME = frozenset("@[]_:.-")
+"""Characters of a field reference besides ASCII letters and digits (Logstash's set); text
+after it up to ``}`` (``%{INT:pid?}``, ``%{WORD note}``) is ignored, as Logstash does."""
 
 
 @dataclass(frozen=True, slots=True)
 class Capture:
     semantic: str
     conversion: str | None
+    key: str = ""
+    """The group name Logstash gives it (``SYNTAX:semantic[:type]``): captures are set in the
+    order of these names' first appearance, then by position (this orders repeated fields)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,7 @@ class Reference:
     conversion: str | None
     definition: str | None
     end: int
+    key: str = ""
 
 
 def _name_end(text: str, i: int) -> int:
@@ -69,19 +77,16 @@ def parse_reference(text: str, start: int) -> Reference:
     semantic: str | None = None
     conversion: str | None = None
     definition: str | None = None
+    key = name
     n = len(text)
     if j < n and text[j] == ":":
         k = j + 1
-        while k < n and text[k] not in "}=":
+        while k < n and (text[k] in _SUBNAME or (text[k].isascii() and text[k].isalnum())):
             k += 1
-        sem = text[j + 1 : k]
-        if ":" in sem:
-            sem, conversion = sem.rsplit(":", 1)
-            if conversion not in CONVERSIONS:
-                raise GrokSyntaxError(
-                    f"%{{{name}:{sem}:{conversion}}}: unknown conversion {conversion!r}"
-                    " (grok converts to int or float only)"
-                )
+        key = text[i:k]
+        sem, _, rest = text[j + 1 : k].partition(":")
+        conv = rest.split(":", 1)[0]
+        conversion = conv if conv in CONVERSIONS else None
         if not sem:
             raise GrokSyntaxError(f"%{{{name}:}}: empty field name in {text!r}")
         semantic = sem
@@ -90,9 +95,11 @@ def parse_reference(text: str, start: int) -> Reference:
         k = _definition_end(text, j + 1, text)
         definition = text[j + 1 : k]
         j = k
-    if j >= n or text[j] != "}":
-        raise GrokSyntaxError(f"malformed reference at offset {start} in {text!r}")
-    return Reference(name, semantic, conversion, definition, j + 1)
+    close = text.find("}", j)
+    if close < 0:
+        raise GrokSyntaxError(f"unterminated reference at offset {start} in {text!r}")
+    j = close
+    return Reference(name, semantic, conversion, definition, j + 1, key)
 
 
 Lookup = Callable[[str], str | None]
@@ -140,7 +147,7 @@ class Expander:
                 if ref.semantic is None:
                     out.append(f"(?:{body})")
                 else:
-                    self.captures.append(Capture(ref.semantic, ref.conversion))
+                    self.captures.append(Capture(ref.semantic, ref.conversion, ref.key))
                     out.append(f"(?<{MARK}{len(self.captures) - 1}>{body})")
                 i = plain = ref.end
                 continue

@@ -10,6 +10,7 @@ instead of walking paths per line.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,32 +25,61 @@ Filler = Callable[[Sequence[str | None], dict[str, Any]], dict[str, Any]]
 
 
 def field_path(semantic: str) -> Path:
-    """``[a][b]`` / ``a.b`` / ``a`` -> ``("a", "b")``; raises GrokSyntaxError otherwise."""
+    """``[a][b]`` / ``a.b`` / ``a`` -> ``("a", "b")``.
+
+    A malformed bracket reference (upstream ecs-v1 has ``[source][user][name?]``, of which
+    Logstash reads ``[source][user][name``) is kept as one literal top-level key rather than
+    refusing the whole pattern; an empty dotted part is an error."""
     if semantic.startswith("["):
         parts = _BRACKETS.findall(semantic)
         if "".join(f"[{p}]" for p in parts) != semantic:
-            raise GrokSyntaxError(f"malformed field reference {semantic!r}")
+            return (semantic,)
         return tuple(parts)
     if "[" in semantic or "]" in semantic:
-        raise GrokSyntaxError(f"malformed field reference {semantic!r}")
+        return (semantic,)
     parts = semantic.split(".")
     if any(not p for p in parts):
         raise GrokSyntaxError(f"malformed field name {semantic!r}")
     return tuple(parts)
 
 
-def _to_int(v: str) -> int | str:
-    try:
-        return int(float(v))
-    except (ValueError, OverflowError):
-        return v
+_RUBY_INT = re.compile(r"[ \t\n\v\f\r]*[+-]?\d+(?:_\d+)*", re.ASCII)
+_RUBY_FLOAT = re.compile(
+    r"[ \t\n\v\f\r]*[+-]?(?:\d+(?:_\d+)*(?:\.\d+(?:_\d+)*)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+)?",
+    re.ASCII,
+)
 
 
-def _to_float(v: str) -> float | str:
+def ruby_to_i(v: str) -> int:
+    """Ruby's ``String#to_i`` (Logstash's ``:int``): the leading integer, else 0."""
+    m = _RUBY_INT.match(v)
+    return int(m.group().replace("_", "")) if m else 0
+
+
+def ruby_to_f(v: str) -> float:
+    """Ruby's ``String#to_f`` (Logstash's ``:float``): the leading decimal number, else 0.0."""
+    m = _RUBY_FLOAT.match(v)
+    if m is None:
+        return 0.0
     try:
-        return float(v)
+        return float(m.group().replace("_", ""))
+    except OverflowError:
+        return 0.0
+
+
+def _int(v: str) -> int:
+    try:
+        return int(v) if v.isascii() else ruby_to_i(v)
     except ValueError:
-        return v
+        return ruby_to_i(v)
+
+
+def _float(v: str) -> float:
+    try:
+        f = float(v) if v.isascii() else ruby_to_f(v)
+    except ValueError:
+        return ruby_to_f(v)
+    return f if f - f == 0 else ruby_to_f(v)
 
 
 def make_filler(
@@ -62,11 +92,14 @@ def make_filler(
 
     ``fields`` holds (group index in ``groups``, path, conversion). Paths under ``@metadata``
     go to the returned flat dict (keyed by the rest of the path joined with dots) rather than
-    into ``doc``; when a path is captured by several groups (alternatives), the first
-    non-empty one wins. With ``merge``, top-level objects already in ``doc`` are updated, not
-    replaced, so a second pattern can refine a document the first one built; without it
-    ``doc`` must not hold them yet (a little faster). ``groups`` (the length of the groups
-    tuple) lets the filler unpack the tuple at once when every group is a field.
+    into ``doc``. As Logstash's grok filter does: a group that did not take part or captured
+    ``""`` sets nothing; ``int``/``float`` convert like Ruby's ``to_i``/``to_f`` (leading
+    number, else 0); a path captured again turns a text value into a list of the values, in
+    ``fields`` order (a converted first value is kept alone). With ``merge``, top-level
+    objects already in ``doc`` are updated, not replaced, so a second pattern can refine a
+    document the first one built; without it ``doc`` must not hold them yet (a little
+    faster). ``groups`` (the length of the groups tuple) lets the filler unpack the tuple at
+    once when every group is a field.
     """
     leaves: set[Path] = set()
     nodes: dict[Path, str] = {(): "doc"}
@@ -87,25 +120,31 @@ def make_filler(
     else:
         lines += [f"    v{i} = g[{i}]" for i in sorted(used)]
     lines += [f"    {var} = {{}}" for p, var in nodes.items() if p]
-    seen: set[Path] = set()
+    counts = Counter(path for _, path, _ in fields)
     for gi, path, conv in fields:
         if path[0] == METADATA:
             target, key = "meta", ".".join(path[1:]) or METADATA
         else:
             target, key = nodes[path[:-1]], path[-1]
         v = f"v{gi}"
-        cond = f"{v} is not None"
-        if path in seen:
-            cond += f" and {key!r} not in {target}"
-        seen.add(path)
-        lines.append(f"    if {cond}:")
+        lines.append(f"    if {v} is not None:" if conv else f"    if {v}:")
         if conv == "int":
             lines += ["        try:", f"            {v} = int({v})", "        except ValueError:"]
-            lines.append(f"            {v} = _to_int({v})")
+            lines.append(f"            {v} = _int({v})")
         elif conv == "float":
-            lines += ["        try:", f"            {v} = float({v})", "        except ValueError:"]
-            lines.append(f"            {v} = _to_float({v})")
-        lines.append(f"        {target}[{key!r}] = {v}")
+            lines.append(f"        {v} = _float({v})")
+        if counts[path] == 1:
+            lines.append(f"        {target}[{key!r}] = {v}")
+            continue
+        lines += [
+            f"        x = {target}.get({key!r})",
+            "        if x is None:",
+            f"            {target}[{key!r}] = {v}",
+            "        elif type(x) is list:",
+            f"            x.append({v})",
+            "        elif type(x) is str:",
+            f"            {target}[{key!r}] = [x, {v}]",
+        ]
     for path in sorted((p for p in nodes if p), key=len, reverse=True):
         parent = nodes[path[:-1]]
         var = nodes[path]
@@ -119,7 +158,7 @@ def make_filler(
         else:
             lines.append(f"        {parent}[{path[-1]!r}] = {var}")
     lines.append("    return meta")
-    namespace: dict[str, Any] = {"_to_int": _to_int, "_to_float": _to_float}
+    namespace: dict[str, Any] = {"_int": _int, "_float": _float}
     exec(compile("\n".join(lines), "<grok filler>", "exec"), namespace)
     fill: Filler = namespace["fill"]
     return fill

@@ -22,8 +22,10 @@ PATTERN_FILES: Final = ("osmon-base", "osmon-httpd", "osmon-infra", "osmon-opens
 listed from the folder so that a file missing from an installation is an error naming it."""
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
-_FLAGS = re.ASCII | re.MULTILINE
-"""Ruby semantics: ``^``/``$`` match at line breaks, ``\\d``/``\\w``/``\\s`` are ASCII."""
+_FLAGS = re.ASCII | re.MULTILINE | re.DOTALL
+"""Ruby semantics: ``^``/``$`` match at line breaks, ``\\d``/``\\w``/``\\s`` are ASCII, and
+``.`` matches a newline because Logstash's grok compiles with ``Regexp::MULTILINE`` (a
+multiline event is one text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +118,20 @@ class PatternLibrary:
         expander = Expander(lambda name: self._lookup(extra, name))
         text = expander.expand(pattern)
         tr = translate(text, expander.captures)
+        first: dict[str, int] = {}
+        for i, c in enumerate(tr.groups):
+            first.setdefault(c.key or c.semantic, i)
+        order = sorted(
+            range(len(tr.groups)), key=lambda i: first[tr.groups[i].key or tr.groups[i].semantic]
+        )
         fields = tuple(
-            GrokField(i, c.semantic, field_path(c.semantic), c.conversion)
-            for i, c in enumerate(tr.groups, 1)
+            GrokField(
+                i + 1,
+                tr.groups[i].semantic,
+                field_path(tr.groups[i].semantic),
+                tr.groups[i].conversion,
+            )
+            for i in order
         )
         try:
             regex = re.compile(tr.regex, _FLAGS)

@@ -5,8 +5,11 @@ semantics are returned beside the regex; plain ``(...)`` groups become non-captu
 not capture them once named groups exist); Ruby ``m`` (dot matches newline) is Python ``s``; an
 isolated option ``(?m)`` applies to the rest of its group, so it becomes a scoped ``(?s:...)``
 (Python only accepts global flags at the very start); ``\\h``, ``\\z``, ``\\Z``, ``\\x{...}``,
-``\\k<name>`` and POSIX bracket classes are rewritten. Constructs with no Python equivalent
-(nested character classes, ``\\g<name>`` calls, ``\\p{...}``) are refused with a clear error.
+``\\k<name>``, ``\\p{...}``, bracket classes (``charclass``) and conditionals on a named group
+are rewritten. Stacked quantifiers (``.?*``, ``a{2}+``) apply to the quantified atom as in Ruby,
+so they are wrapped (``(?:.?)*``); Ruby's ``*+``, ``++``, ``?+`` are possessive as in Python 3.11.
+Constructs with no Python equivalent (``\\g<name>`` calls, absent operator ``(?~...)``, scripts
+in ``\\p{...}``, numbered conditionals) are refused with an error naming the construct.
 """
 
 from __future__ import annotations
@@ -14,30 +17,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from osmon.grok.charclass import HEX, ClassParser, property_escape
 from osmon.grok.errors import GrokSyntaxError
 from osmon.grok.expand import MARK, Capture
 
-_POSIX = {
-    "alpha": "a-zA-Z",
-    "digit": "0-9",
-    "alnum": "a-zA-Z0-9",
-    "upper": "A-Z",
-    "lower": "a-z",
-    "space": r"\s",
-    "blank": r" \t",
-    "xdigit": "0-9A-Fa-f",
-    "word": r"\w",
-    "punct": r"!-/:-@\[-`{-~",
-    "cntrl": r"\x00-\x1f\x7f",
-    "print": r"\x20-\x7e",
-    "graph": r"\x21-\x7e",
-}
 _FLAGS = re.compile(r"\(\?([imx]*)(?:-([imx]*))?([:)])")
+_INTERVAL = re.compile(r"\{(?:\d+(?:,\d*)?|,\d+)\}")
 _RUBY_TO_PY = str.maketrans({"m": "s", "i": "i", "x": "x"})
 _UNSUPPORTED_ESCAPES = {
     "g": "subexpression calls (\\g<name>)",
-    "p": "Unicode properties (\\p{...})",
-    "P": "Unicode properties (\\P{...})",
     "K": "\\K",
     "G": "\\G",
     "R": "\\R",
@@ -59,6 +47,11 @@ class _Translator:
         self.out: list[str] = []
         self.groups: list[Capture] = []
         self.by_name: dict[str, int] = {}
+        self.classes = ClassParser(text, self.fail, self._hex_escape)
+        self.atom: int | None = None
+        """Index in ``out`` where the last quantifiable atom starts (None: nothing to repeat)."""
+        self.quant = 0
+        """What follows that atom: 0 nothing, 1 ``*+?``, 2 an interval, 3 a lazy/possessive mark."""
 
     def fail(self, why: str) -> GrokSyntaxError:
         return GrokSyntaxError(f"{why} in {self.text!r}")
@@ -68,27 +61,66 @@ class _Translator:
         n = len(text)
         out = self.out
         closers: list[int] = [0]
+        starts: list[int] = []
         i = 0
         while i < n:
             c = text[i]
+            if c in "*+?" or (c == "{" and _INTERVAL.match(text, i)):
+                i = self._quantifier(i)
+                continue
+            here = len(out)
             if c == "\\":
                 i = self._escape(i)
             elif c == "[":
-                i = self._char_class(i)
+                cls, i = self.classes.parse(i)
+                out.append(cls)
             elif c == "(":
+                starts.append(here)
                 i = self._open(i, closers)
+                self.atom = None
+                continue
             elif c == ")":
                 if len(closers) == 1:
                     raise self.fail(f"unbalanced ')' at offset {i}")
                 out.append(")" * (closers.pop() + 1))
+                here = starts.pop()
                 i += 1
+            elif c == "|":
+                out.append(c)
+                self.atom = None
+                i += 1
+                continue
             else:
                 out.append(c)
                 i += 1
+            self.atom, self.quant = here, 0
         if len(closers) != 1:
             raise self.fail("missing ')'")
         out.append(")" * closers[0])
         return Translated("".join(out), tuple(self.groups))
+
+    def _quantifier(self, i: int) -> int:
+        text = self.text
+        m = _INTERVAL.match(text, i) if text[i] == "{" else None
+        q = m.group() if m else text[i]
+        end = m.end() if m else i + 1
+        out = self.out
+        modifier = (self.quant == 1 and q in "?+") or (
+            self.quant == 2 and q == "?" and "," in out[-1]
+        )
+        if self.atom is not None and self.quant and not modifier:
+            out[self.atom :] = ["(?:", *out[self.atom :], ")"]
+        out.append(q)
+        self.quant = 3 if modifier else 2 if m else 1
+        return end
+
+    def _hex_escape(self, text: str, i: int) -> tuple[str, int]:
+        close = text.find("}", i + 3)
+        code = text[i + 3 : close] if close > 0 else ""
+        if not code or any(ch not in "0123456789abcdefABCDEF" for ch in code):
+            raise self.fail("malformed \\x{...}")
+        cp = int(code, 16)
+        return (f"\\U{cp:08x}" if cp > 0xFFFF else f"\\u{cp:04x}"), close + 1
 
     def _escape(self, i: int) -> int:
         text = self.text
@@ -97,13 +129,17 @@ class _Translator:
         e = text[i + 1]
         out = self.out
         if e == "h":
-            out.append("[0-9A-Fa-f]")
+            out.append(f"[{HEX}]")
         elif e == "H":
-            out.append("[^0-9A-Fa-f]")
+            out.append(f"[^{HEX}]")
         elif e == "z":
             out.append(r"\Z")
         elif e == "Z":
             out.append(r"(?=\n?\Z)")
+        elif e in "pP":
+            ranges, negate, end = property_escape(text, i, self.fail)
+            out.append(f"[{'^' if negate else ''}{ranges}]")
+            return end
         elif e == "k" and text.startswith("<", i + 2):
             close = text.find(">", i + 3)
             if close < 0:
@@ -114,68 +150,14 @@ class _Translator:
             out.append(f"(?P=g{self.by_name[name]})")
             return close + 1
         elif e == "x" and text.startswith("{", i + 2):
-            close = text.find("}", i + 3)
-            code = text[i + 3 : close] if close > 0 else ""
-            if not code or any(ch not in "0123456789abcdefABCDEF" for ch in code):
-                raise self.fail("malformed \\x{...}")
-            out.append(f"\\U{int(code, 16):08x}" if len(code) > 4 else f"\\u{int(code, 16):04x}")
-            return close + 1
+            hexed, end = self._hex_escape(text, i)
+            out.append(hexed)
+            return end
         elif e in _UNSUPPORTED_ESCAPES:
             raise self.fail(f"{_UNSUPPORTED_ESCAPES[e]} has no Python re equivalent")
         else:
             out.append(text[i : i + 2])
         return i + 2
-
-    def _char_class(self, i: int) -> int:
-        text = self.text
-        n = len(text)
-        parts = ["["]
-        i += 1
-        if i < n and text[i] == "^":
-            parts.append("^")
-            i += 1
-        if i < n and text[i] == "]":
-            parts.append(r"\]")
-            i += 1
-        while i < n:
-            c = text[i]
-            if c == "]":
-                parts.append("]")
-                self.out.append("".join(parts))
-                return i + 1
-            if c == "\\":
-                if i + 1 >= n:
-                    break
-                e = text[i + 1]
-                if e == "h":
-                    parts.append("0-9A-Fa-f")
-                elif e in _UNSUPPORTED_ESCAPES:
-                    raise self.fail(f"{_UNSUPPORTED_ESCAPES[e]} has no Python re equivalent")
-                else:
-                    parts.append(text[i : i + 2])
-                i += 2
-                continue
-            if c == "[":
-                if text.startswith("[:", i):
-                    close = text.find(":]", i + 2)
-                    name = text[i + 2 : close] if close > 0 else ""
-                    negate = name.startswith("^")
-                    body = _POSIX.get(name.lstrip("^"))
-                    if body is None or negate:
-                        raise self.fail(f"unsupported POSIX class [:{name}:]")
-                    parts.append(body)
-                    i = close + 2
-                    continue
-                raise self.fail("nested character classes have no Python re equivalent")
-            if c in "&~|" and i + 1 < n and text[i + 1] == c:
-                if c == "&":
-                    raise self.fail("character class intersection (&&) is not supported")
-                parts.append("\\" + c)
-                i += 1
-                continue
-            parts.append(c)
-            i += 1
-        raise self.fail("unterminated character class")
 
     def _named(self, name: str) -> str:
         if name.startswith(MARK):
@@ -216,6 +198,10 @@ class _Translator:
             if close < 0:
                 raise self.fail("unterminated comment group")
             return close + 1
+        if nxt == "(":
+            return self._conditional(i, closers)
+        if nxt == "~":
+            raise self.fail("the absent operator (?~...) has no Python re equivalent")
         if nxt in (":", "=", "!", ">"):
             out.append(text[i : i + 3])
             closers.append(0)
@@ -237,6 +223,24 @@ class _Translator:
             closers.append(0)
             return i + 4
         raise self.fail(f"unsupported group construct {text[i : i + 4]!r}")
+
+    def _conditional(self, i: int, closers: list[int]) -> int:
+        """``(?(<name>)yes|no)`` / ``(?(name)...)`` on a named group; numbers are refused
+        because Ruby's group numbers do not survive the translation."""
+        text = self.text
+        close = text.find(")", i + 3)
+        if close < 0:
+            raise self.fail("unterminated conditional (?(...)")
+        cond = text[i + 3 : close]
+        name = cond[1:-1] if cond[:1] in "<'" and len(cond) > 1 else cond
+        if name not in self.by_name:
+            raise self.fail(
+                f"conditional (?({cond})...) must name an earlier named group"
+                " (numbered conditionals have no equivalent after translation)"
+            )
+        self.out.append(f"(?(g{self.by_name[name]})")
+        closers.append(0)
+        return close + 1
 
 
 def translate(text: str, captures: list[Capture]) -> Translated:
