@@ -121,7 +121,7 @@ def convert(files: tuple[Path, ...], meter_files: tuple[Path, ...]) -> None:
             "origin": n.origin,
             "exchange": conv.exchange,
             "samples": [s.to_wire() for s in conv.samples],
-            "event": conv.event.to_wire(),
+            "event": None if conv.event is None else conv.event.to_wire(),
         }
         click.echo(json.dumps(out, default=str))
     if failed:

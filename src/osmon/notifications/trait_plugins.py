@@ -1,0 +1,115 @@
+"""The trait plugins of Ceilometer's event definitions: ``split``, ``bitfield``, ``timedelta``.
+
+A plugin receives every non-null match of a trait's ``fields`` as ``(path, value)`` pairs, in
+``fields`` order, and returns one value or None (the trait is then left out), as Ceilometer's
+``trait_plugins`` do. Parameters are given as ``plugin: {name: ..., parameters: {...}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from osmon.notifications.traits import parse_datetime
+
+log = logging.getLogger(__name__)
+
+Match = tuple[str, Any]
+
+
+class TraitPlugin(Protocol):
+    def value(self, matches: Sequence[Match]) -> Any: ...
+
+
+class Split:
+    """A segment of the first match split on ``separator`` (at most ``max_split`` splits)."""
+
+    def __init__(self, separator: str = ".", segment: int = 0, max_split: int | None = None):
+        self.separator = str(separator)
+        self.segment = int(segment)
+        self.max_split = None if max_split is None else int(max_split)
+
+    def value(self, matches: Sequence[Match]) -> Any:
+        if not matches:
+            return None
+        text = str(matches[0][1])
+        parts = (
+            text.split(self.separator)
+            if self.max_split is None
+            else text.split(self.separator, self.max_split)
+        )
+        try:
+            return parts[self.segment]
+        except IndexError:
+            return None
+
+
+class Bitfield:
+    """``initial_bitfield`` with bit ``bit`` set for each flag whose ``path`` matched (and, when
+    the flag gives a ``value``, matched that value)."""
+
+    def __init__(self, initial_bitfield: int = 0, flags: Sequence[Mapping[str, Any]] | None = None):
+        self.initial = int(initial_bitfield)
+        self.flags: list[tuple[str, int, bool, Any]] = []
+        for flag in flags or []:
+            if not isinstance(flag, Mapping) or "path" not in flag or "bit" not in flag:
+                raise ValueError("each bitfield flag needs 'path' and 'bit'")
+            self.flags.append(
+                (str(flag["path"]), 1 << int(flag["bit"]), "value" in flag, flag.get("value"))
+            )
+
+    def value(self, matches: Sequence[Match]) -> Any:
+        found = dict(matches)
+        bits = self.initial
+        for path, bit, has_value, wanted in self.flags:
+            if path in found and (not has_value or found[path] == wanted):
+                bits |= bit
+        return bits
+
+
+class Timedelta:
+    """Seconds between exactly two datetime matches (absolute value)."""
+
+    def value(self, matches: Sequence[Match]) -> Any:
+        if len(matches) != 2:
+            log.warning("timedelta plugin: needs two timestamp fields, got %d", len(matches))
+            return None
+        (start_path, start), (end_path, end) = matches
+        try:
+            delta = parse_datetime(end) - parse_datetime(start)
+        except ValueError as exc:
+            log.warning(
+                "timedelta plugin: %s and %s must both be datetimes: %s", start_path, end_path, exc
+            )
+            return None
+        return abs(delta.total_seconds())
+
+
+PLUGINS: dict[str, type[Split] | type[Bitfield] | type[Timedelta]] = {
+    "split": Split,
+    "bitfield": Bitfield,
+    "timedelta": Timedelta,
+}
+
+
+def make_plugin(spec: Any) -> TraitPlugin:
+    """A plugin from its YAML form (a name, or ``{name, parameters}``); ValueError when unusable."""
+    params: Any
+    if isinstance(spec, str):
+        name, params = spec, {}
+    elif isinstance(spec, Mapping):
+        if "name" not in spec:
+            raise ValueError("plugin specified, but no plugin name supplied")
+        name, params = spec["name"], spec.get("parameters") or {}
+    else:
+        raise ValueError("plugin must be a name or a mapping with 'name'")
+    cls = PLUGINS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise ValueError(f"no plugin named {name!r} (available: {', '.join(PLUGINS)})")
+    if not isinstance(params, Mapping):
+        raise ValueError(f"plugin {name}: parameters must be a mapping")
+    try:
+        return cls(**params)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"plugin {name}: bad parameters: {exc}") from None
