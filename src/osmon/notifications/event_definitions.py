@@ -15,6 +15,7 @@ A definition Ceilometer could not build (bad type, unknown plugin, bad path ...)
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -56,6 +57,13 @@ def _path_of(match: Any) -> str:
     return ".".join(reversed(parts))
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(text: str) -> JsonPath:
+    """Paths repeat across definitions (the default traits in every one); jsonpath-ng's parser
+    is slow, so each text is compiled once per process, as Ceilometer caches its getters."""
+    return JsonPath(text)
+
+
 class TraitDefinition:
     """One trait: its paths, type and optional plugin."""
 
@@ -93,7 +101,7 @@ class TraitDefinition:
         if not fields and self.constant is None:
             raise ValueError(f"trait {name}: fields is empty")
         try:
-            self.paths = tuple(JsonPath(f) for f in fields)
+            self.paths = tuple(_compiled(f) for f in fields)
         except PathError as exc:
             raise ValueError(f"trait {name}: {exc}") from None
 
