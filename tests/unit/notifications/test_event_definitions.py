@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from osmon.cli.notifications import notifications
 from osmon.notifications.event_definitions import (
     EventDefinition,
     EventDefinitionError,
@@ -219,3 +221,16 @@ def test_not_a_list_is_an_error() -> None:
         parse_definitions("metric: []", "m.yaml")
     with pytest.raises(EventDefinitionError, match=r"^m\.yaml:2: invalid YAML"):
         parse_definitions("- a\n  b: [", "m.yaml")
+
+
+def test_cli_check_tells_the_kinds_apart(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(notifications, ["check", str(UPSTREAM)])
+    assert ok.exit_code == 0 and "47 event definitions loaded" in ok.output
+    bad = tmp_path / "events.yaml"
+    bad.write_text("- event_type: a\n  traits:\n    x: {type: integer, fields: payload.x}\n")
+    failed = runner.invoke(notifications, ["check", str(bad)])
+    assert failed.exit_code == 1 and "Traceback" not in failed.output
+    assert f"{bad}:3: invalid trait type 'integer' for trait x" in failed.output
+    shipped = runner.invoke(notifications, ["check"])
+    assert shipped.exit_code == 0 and "47 event definitions OK" in shipped.output
