@@ -93,7 +93,9 @@ def check(files: tuple[Path, ...]) -> None:
             raise click.ClickException(f"{path}: cannot read: {exc}") from None
         try:
             if _is_event_file(text):
-                loaded = event_definitions.parse_definitions(text, str(path), drop_unmatched=True)
+                loaded = event_definitions.parse_definitions(
+                    text, str(path), drop_unmatched=True, warn=False
+                )
                 for problem in loaded.problems:
                     click.echo(problem, err=True)
                 failed = failed or bool(loaded.problems)
@@ -124,16 +126,29 @@ def _is_event_file(text: str) -> bool:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="meters.yaml to use instead of the shipped definitions.",
 )
-def convert(files: tuple[Path, ...], meter_files: tuple[Path, ...]) -> None:
+@click.option(
+    "--events",
+    "event_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="event_definitions.yaml to use instead of the shipped definitions.",
+)
+def convert(
+    files: tuple[Path, ...], meter_files: tuple[Path, ...], event_files: tuple[Path, ...]
+) -> None:
     """Show the samples and event each notification FILE yields (no broker), as JSON lines."""
     from osmon.notifications.convert import ConversionError, Converter
+    from osmon.notifications.event_definitions import EventDefinitionError
+    from osmon.notifications.event_definitions import load_definitions as load_events
     from osmon.notifications.meters import DefinitionError, load_definitions
     from osmon.notifications.replay import ReplayError, load_notifications
 
     try:
-        converter = Converter(load_definitions(list(meter_files)))
+        converter = Converter(
+            load_definitions(list(meter_files)), events=load_events(list(event_files))
+        )
         found = load_notifications(files)
-    except (DefinitionError, ReplayError) as exc:
+    except (DefinitionError, EventDefinitionError, ReplayError) as exc:
         raise click.ClickException(str(exc)) from None
     failed = 0
     for n in found:

@@ -224,9 +224,10 @@ class EventDefinitions:
 
 
 def parse_definitions(
-    text: str, source: str = "<string>", *, drop_unmatched: bool = False
+    text: str, source: str = "<string>", *, drop_unmatched: bool = False, warn: bool = True
 ) -> EventDefinitions:
-    """Compile a document; a definition that cannot be built is skipped with a warning."""
+    """Compile a document; a definition that cannot be built is skipped with a warning (logged
+    unless ``warn`` is false: a caller that reports ``problems`` itself)."""
     doc = yamldoc.parse(text)
     if doc.data is None and doc.problems:
         line, message = doc.problems[0]
@@ -241,7 +242,7 @@ def parse_definitions(
             compiled.append(compile_definition(raw, origin))
         except ValueError as exc:
             problems.append(f"{_trait_line(doc, i, str(exc), source) or origin}: {exc}")
-    for problem in problems:
+    for problem in problems if warn else ():
         log.warning("event definition skipped: %s", problem)
     compiled.reverse()
     if not drop_unmatched and not any(d.catch_all for d in compiled):
