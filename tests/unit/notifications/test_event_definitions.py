@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import msgpack
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -21,6 +22,7 @@ from osmon.notifications.event_definitions import (
     parse_definitions,
 )
 from osmon.notifications.replay import load_notifications
+from osmon.records import Event
 
 ROOT = Path(__file__).resolve().parents[3]
 LEGACY = ROOT / "tests" / "fixtures" / "notifications" / "legacy"
@@ -234,3 +236,17 @@ def test_cli_check_tells_the_kinds_apart(tmp_path: Path) -> None:
     assert f"{bad}:3: invalid trait type 'integer' for trait x" in failed.output
     shipped = runner.invoke(notifications, ["check"])
     assert shipped.exit_code == 0 and "47 event definitions OK" in shipped.output
+
+
+def test_typed_event_wire_round_trip_and_old_spool_form() -> None:
+    msg = _message(LEGACY / "nova-compute.instance.exists.json")
+    definition = _shipped().matching(msg["event_type"])
+    assert definition is not None
+    traits = definition.traits_of(msg, "compute.instance.exists")
+    event = Event("compute.instance.exists", 1.0, "m", traits, {}, definition.types)
+    back = Event.from_wire(msgpack.unpackb(msgpack.packb(event.to_wire())))
+    assert back.traits == event.traits
+    assert back.trait_types == {k: v for k, v in definition.types.items() if k in event.traits}
+    assert back.trait_types["audit_period_ending"] == "datetime"
+    old = Event.from_wire(["e", 1.0, "m", {"a": 1}, {}])
+    assert old.trait_types == {} and old.traits == {"a": 1}
