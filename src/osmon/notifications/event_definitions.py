@@ -120,7 +120,7 @@ class TraitDefinition:
             for m in path.matches(doc)
             if m.value is not None
         ]
-        return self.plugin.value(matches)
+        return next((v for v in self.plugin.values(matches) if v is not None), None)
 
     def value(self, doc: Mapping[str, Any], event_type: str) -> Any:
         """The converted value, or None (absent, empty, or not convertible: warned)."""

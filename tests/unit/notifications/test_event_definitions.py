@@ -178,6 +178,13 @@ def test_plugins() -> None:
       fields: [payload.start, payload.end]
       type: float
       plugin: timedelta
+    second: {fields: [payload.short, payload.host], plugin: {name: split, parameters: {segment: 1}}}
+    state:
+      fields: payload.state
+      plugin: {name: map, parameters: {values: {ACTIVE: up}, case_sensitive: false, x: 1}}
+    other:
+      fields: payload.b
+      plugin: {name: map, parameters: {values: {on: 1}, default: unknown}}
 """
     got = _traits(
         doc,
@@ -187,8 +194,12 @@ def test_plugins() -> None:
             "b": "off",
             "start": "2026-11-20T10:00:00",
             "end": "2026-11-20T10:01:30.5",
+            "short": "nodot",
+            "state": "active",
         },
     )
+    assert got["second"] == "h1"  # the first match has no segment 1: the next one's
+    assert got["state"] == "up" and got["other"] == "unknown"
     assert got["part"] == "h1.example"
     assert got["bits"] == 1 | 2
     assert got["took"] == 90.5
@@ -211,7 +222,7 @@ def test_an_invalid_definition_is_skipped_with_file_and_line() -> None:
     assert definitions.problems == [
         "e.yaml:4: invalid trait type 'integer' for trait x (expected one of text, int, "
         "float, datetime)",
-        "e.yaml:7: trait y: no plugin named 'nosuch' (available: split, bitfield, timedelta)",
+        "e.yaml:7: trait y: no plugin named 'nosuch' (available: split, bitfield, timedelta, map)",
         "e.yaml:8: required field traits not specified",
     ]
     d = definitions.matching("d.x")
