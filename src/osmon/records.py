@@ -57,21 +57,35 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """A discrete occurrence (an OpenStack notification, an alarm transition)."""
+    """A discrete occurrence (an OpenStack notification, an alarm transition).
+
+    ``trait_types`` names the Ceilometer type (text, int, float, datetime) of traits that come
+    from event definitions; it is the definition's own mapping, shared by its events, and may name
+    traits this event lacks. A datetime trait's value is ISO 8601 text in UTC.
+    """
 
     event_type: str
     timestamp: float
     message_id: str
     traits: Mapping[str, Any] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
+    trait_types: Mapping[str, str] = field(default_factory=dict)
     kind: ClassVar[Kind] = Kind.EVENT
 
     def to_wire(self) -> tuple[Any, ...]:
-        return (self.event_type, self.timestamp, self.message_id, dict(self.traits), dict(self.raw))
+        return (
+            self.event_type,
+            self.timestamp,
+            self.message_id,
+            dict(self.traits),
+            dict(self.raw),
+            {k: v for k, v in self.trait_types.items() if k in self.traits},
+        )
 
     @classmethod
     def from_wire(cls, t: list[Any] | tuple[Any, ...]) -> Event:
-        return cls(t[0], t[1], t[2], t[3], t[4])
+        """Also reads the five-item form spooled before trait types existed."""
+        return cls(t[0], t[1], t[2], t[3], t[4], t[5] if len(t) > 5 else {})
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,7 +82,8 @@ def archived(path: Path) -> list[tuple[str, str]]:
     out = []
     for line in path.read_text().splitlines():
         if line.strip():
-            _, _, message_id, traits, _ = json.loads(line)["record"]
+            record = json.loads(line)["record"]
+            message_id, traits = record[2], record[3]
             out.append((message_id, traits["instance_id"]))
     return out
 

@@ -1,4 +1,5 @@
-"""``osmon notifications``: replay notification files, check and try meter definitions."""
+"""``osmon notifications``: replay notification files, check meter and event definitions, try
+them on notification files."""
 
 from __future__ import annotations
 
@@ -72,14 +73,48 @@ def replay(
 @notifications.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(files: tuple[Path, ...]) -> None:
-    """Validate meter definition FILES (default: the shipped ones)."""
-    from osmon.notifications.meters import DefinitionError, load_definitions
+    """Validate definition FILES (default: the shipped ones): Ceilometer meters.yaml (a mapping
+    with a 'metric' list) or event_definitions.yaml (a list), told apart by their shape."""
+    from osmon.notifications import event_definitions, meters
 
-    try:
-        meters = load_definitions(list(files))
-    except DefinitionError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"{len(meters)} meter definitions OK")
+    if not files:
+        try:
+            found = len(meters.load_definitions())
+            events = event_definitions.load_definitions(drop_unmatched=True)
+        except (meters.DefinitionError, event_definitions.EventDefinitionError) as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{found} meter definitions OK, {len(events)} event definitions OK")
+        return
+    failed = False
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"{path}: cannot read: {exc}") from None
+        try:
+            if _is_event_file(text):
+                loaded = event_definitions.parse_definitions(
+                    text, str(path), drop_unmatched=True, warn=False
+                )
+                for problem in loaded.problems:
+                    click.echo(problem, err=True)
+                failed = failed or bool(loaded.problems)
+                click.echo(f"{path}: {len(loaded)} event definitions loaded")
+            else:
+                count = len(meters.parse_definitions(text, str(path)))
+                click.echo(f"{path}: {count} meter definitions OK")
+        except (meters.DefinitionError, event_definitions.EventDefinitionError) as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+    if failed:
+        sys.exit(1)
+
+
+def _is_event_file(text: str) -> bool:
+    """Event definitions are a top-level YAML list; meter definitions a mapping."""
+    from osmon import yamldoc
+
+    return isinstance(yamldoc.parse(text).data, list)
 
 
 @notifications.command()
@@ -91,16 +126,29 @@ def check(files: tuple[Path, ...]) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="meters.yaml to use instead of the shipped definitions.",
 )
-def convert(files: tuple[Path, ...], meter_files: tuple[Path, ...]) -> None:
+@click.option(
+    "--events",
+    "event_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="event_definitions.yaml to use instead of the shipped definitions.",
+)
+def convert(
+    files: tuple[Path, ...], meter_files: tuple[Path, ...], event_files: tuple[Path, ...]
+) -> None:
     """Show the samples and event each notification FILE yields (no broker), as JSON lines."""
     from osmon.notifications.convert import ConversionError, Converter
+    from osmon.notifications.event_definitions import EventDefinitionError
+    from osmon.notifications.event_definitions import load_definitions as load_events
     from osmon.notifications.meters import DefinitionError, load_definitions
     from osmon.notifications.replay import ReplayError, load_notifications
 
     try:
-        converter = Converter(load_definitions(list(meter_files)))
+        converter = Converter(
+            load_definitions(list(meter_files)), events=load_events(list(event_files))
+        )
         found = load_notifications(files)
-    except (DefinitionError, ReplayError) as exc:
+    except (DefinitionError, EventDefinitionError, ReplayError) as exc:
         raise click.ClickException(str(exc)) from None
     failed = 0
     for n in found:
@@ -121,7 +169,7 @@ def convert(files: tuple[Path, ...], meter_files: tuple[Path, ...]) -> None:
             "origin": n.origin,
             "exchange": conv.exchange,
             "samples": [s.to_wire() for s in conv.samples],
-            "event": conv.event.to_wire(),
+            "event": None if conv.event is None else conv.event.to_wire(),
         }
         click.echo(json.dumps(out, default=str))
     if failed:

@@ -15,8 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from osmon.notifications.event_definitions import EventDefinitions
+from osmon.notifications.event_definitions import load_definitions as load_events
 from osmon.notifications.events import build_event, is_error
-from osmon.notifications.exchanges import attribute, publisher_host, publisher_service
+from osmon.notifications.exchanges import attribute, publisher_service
 from osmon.notifications.lifecycle import is_deletion, mark_ended
 from osmon.notifications.meters import BadValue, MeterSet
 from osmon.notifications.timestamps import BadTimestamp, to_epoch
@@ -48,7 +50,8 @@ class ConversionError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Conversion:
     samples: Sequence[Sample]
-    event: Event
+    event: Event | None
+    event_type: str
     exchange: str
     service: str
     error: bool
@@ -60,17 +63,20 @@ def _payload_size(payload: Any) -> int:
 
 
 class Converter:
-    """Holds the compiled meter definitions and the limits; ``convert`` is thread-safe."""
+    """Holds the compiled meter and event definitions and the limits; ``convert`` is
+    thread-safe. ``events`` defaults to the shipped event definitions."""
 
     def __init__(
         self,
         meters: MeterSet,
         *,
+        events: EventDefinitions | None = None,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         accept_unknown_exchange: bool = False,
         raw_priorities: Sequence[str] = ("error", "critical"),
     ) -> None:
         self.meters = meters
+        self.events = events if events is not None else load_events()
         self.max_payload_bytes = max_payload_bytes
         self.accept_unknown_exchange = accept_unknown_exchange
         self.raw_priorities = frozenset(p.lower() for p in raw_priorities)
@@ -134,19 +140,18 @@ class Converter:
         error = is_error(priority, event_type)
         service = publisher_service(publisher_id) or exchange
         event = build_event(
+            self.events,
             message,
             event_type=event_type,
             priority=priority,
             timestamp=when,
             message_id=message_id,
-            exchange=exchange,
-            service=service,
-            host=publisher_host(publisher_id),
             keep_raw=priority in self.raw_priorities or (error and "error" in self.raw_priorities),
         )
         return Conversion(
             samples=samples,
             event=event,
+            event_type=event_type,
             exchange=exchange,
             service=service,
             error=error,

@@ -109,6 +109,10 @@ class JsonPath:
         found = self._find(doc)
         return found[0].value if found else None
 
+    def matches(self, doc: Any) -> list[Any]:
+        """jsonpath-ng's matches (with their context, for the full path of each)."""
+        return self._find(doc)
+
 
 def compile_path(text: str) -> JsonPath:
     return JsonPath(text)

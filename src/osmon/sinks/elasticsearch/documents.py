@@ -24,8 +24,9 @@ _LIFTED_TRAITS = {
     "global_request_id": ("openstack", "global_request_id"),
     "instance_id": ("openstack", "instance_id"),
     "host": ("host", "name"),
-    "service": ("service", "name"),
 }
+_LONG = 2**63
+TRAIT_TYPES = ("text", "int", "float", "datetime")
 
 
 def iso_timestamp(seconds: float) -> str:
@@ -58,12 +59,41 @@ def log_document(rec: LogRecord, namespace: str) -> tuple[str, str, dict[str, An
     return f"logs-{dataset}-{namespace}", stable_id(rec.doc_id, rec.doc), doc
 
 
+def _trait_type(declared: str | None, value: Any) -> str:
+    """The declared Ceilometer type, else one inferred from the value (alarm events)."""
+    if declared in TRAIT_TYPES:
+        return declared
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    return "text"
+
+
+def typed_traits(ev: Event) -> dict[str, dict[str, Any]]:
+    """Traits grouped by type (``{"int": {"memory_mb": 512}, "datetime": {...}}``), so each type
+    has its own mapping and one trait name used with two types never clashes."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in ev.traits.items():
+        if value is None:
+            continue
+        kind = _trait_type(ev.trait_types.get(name), value)
+        if kind == "int" and (isinstance(value, bool) or not -_LONG <= value < _LONG):
+            kind = "text"
+        if kind == "float" and (not isinstance(value, int | float) or value != value):
+            kind = "text"
+        if kind == "text" and not isinstance(value, str | int | float | bool):
+            value = json.dumps(value, sort_keys=True, default=str)
+        out.setdefault(kind, {})[name] = value
+    return out
+
+
 def event_document(ev: Event, stream: str, namespace: str) -> tuple[str, str, dict[str, Any]]:
     """(data stream, _id, source) of one notification event.
 
-    Traits go under ``openstack.notification.traits`` (a flattened field: trait sets differ per
-    event type, so they must not fight over mappings); the usual correlation traits are also
-    lifted to their ECS/``openstack.*`` homes so logs and events join on the same fields.
+    Traits go under ``openstack.notification.traits.<type>`` (see ``typed_traits``); the usual
+    correlation traits are also lifted to their ECS/``openstack.*`` homes so logs and events
+    join on the same fields.
     """
     doc: dict[str, Any] = {
         "@timestamp": iso_timestamp(ev.timestamp),
@@ -73,7 +103,7 @@ def event_document(ev: Event, stream: str, namespace: str) -> tuple[str, str, di
             "id": ev.message_id,
             "dataset": "openstack.notifications",
         },
-        "openstack": {"notification": {"event_type": ev.event_type, "traits": dict(ev.traits)}},
+        "openstack": {"notification": {"event_type": ev.event_type, "traits": typed_traits(ev)}},
     }
     for trait, (group, name) in _LIFTED_TRAITS.items():
         value = ev.traits.get(trait)

@@ -1,9 +1,11 @@
 """Composable index templates (ECS mappings) for osmon's log and event data streams.
 
 Field types follow ECS where the server has them and fall back where it does not: OpenSearch
-gained ``flat_object`` in 2.7, ``match_only_text`` in 2.12 and ``wildcard`` in 2.15, and has no
-``constant_keyword``; older releases get ``text``/``keyword`` (and unindexed traits) instead.
-Unmapped strings become ``keyword`` (``openstack.*`` included) so Kibana can aggregate on them.
+gained ``match_only_text`` in 2.12 and ``wildcard`` in 2.15, and has no ``constant_keyword``;
+older releases get ``text``/``keyword`` instead. Event traits are mapped by their Ceilometer type
+(``traits.int.*`` long, ``traits.float.*`` double, ``traits.datetime.*`` date, ``traits.text.*``
+keyword) through dynamic templates. Unmapped strings become ``keyword`` (``openstack.*``
+included) so Kibana can aggregate on them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from osmon.sinks.elasticsearch.client import Flavor
 LOGS_TEMPLATE = "osmon-logs-openstack"
 EVENTS_TEMPLATE = "osmon-events-openstack"
 LOGS_PATTERN = "logs-openstack.*-*"
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
+TRAITS = "openstack.notification.traits"
 
 
 def _kw(**extra: Any) -> dict[str, Any]:
@@ -34,12 +37,6 @@ class FieldTypes:
         self.text = {"type": "match_only_text"} if es or version >= (2, 12) else {"type": "text"}
         self.wildcard = {"type": "wildcard"} if es or version >= (2, 15) else _kw()
         self.constant = {"type": "constant_keyword"} if es else _kw()
-        if es:
-            self.free_form: dict[str, Any] = {"type": "flattened"}
-        elif version >= (2, 7):
-            self.free_form = {"type": "flat_object"}
-        else:
-            self.free_form = {"type": "object", "enabled": False}
 
 
 def _common(t: FieldTypes) -> dict[str, Any]:
@@ -68,6 +65,18 @@ _DYNAMIC = [
             "mapping": {"type": "keyword", "ignore_above": 1024},
         }
     }
+]
+
+
+_TRAIT_MAPPINGS: dict[str, dict[str, Any]] = {
+    "int": {"type": "long"},
+    "float": {"type": "double"},
+    "datetime": {"type": "date"},
+    "text": {"type": "keyword", "ignore_above": 1024},
+}
+_TRAIT_DYNAMIC = [
+    {f"trait_{kind}": {"path_match": f"{TRAITS}.{kind}.*", "mapping": mapping}}
+    for kind, mapping in _TRAIT_MAPPINGS.items()
 ]
 
 
@@ -104,7 +113,10 @@ def events_template(
     t = FieldTypes(flavor, version)
     props = _common(t)
     props["openstack"]["properties"]["notification"] = _obj(
-        event_type=_kw(), publisher_id=_kw(), priority=_kw(), traits=t.free_form
+        event_type=_kw(),
+        publisher_id=_kw(),
+        priority=_kw(),
+        traits=_obj(**{kind: {"type": "object"} for kind in _TRAIT_MAPPINGS}),
     )
     props.update(
         event=_obj(
@@ -115,17 +127,23 @@ def events_template(
             dataset=_kw(),
         )
     )
-    return _template([stream], priority, props, "osmon: OpenStack notifications")
+    return _template(
+        [stream], priority, props, "osmon: OpenStack notifications", _TRAIT_DYNAMIC + _DYNAMIC
+    )
 
 
 def _template(
-    patterns: list[str], priority: int, props: dict[str, Any], description: str
+    patterns: list[str],
+    priority: int,
+    props: dict[str, Any],
+    description: str,
+    dynamic: list[dict[str, Any]] = _DYNAMIC,
 ) -> dict[str, Any]:
     return {
         "index_patterns": patterns,
         "data_stream": {},
         "priority": priority,
-        "template": {"mappings": {"dynamic_templates": _DYNAMIC, "properties": props}},
+        "template": {"mappings": {"dynamic_templates": dynamic, "properties": props}},
         "_meta": {"managed_by": "osmon", "version": TEMPLATE_VERSION, "description": description},
         "version": TEMPLATE_VERSION,
     }

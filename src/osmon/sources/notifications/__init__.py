@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from osmon.notifications.convert import Converter
+from osmon.notifications.event_definitions import EventDefinitions
+from osmon.notifications.event_definitions import load_definitions as load_events
 from osmon.notifications.exchanges import exchanges_from_inventory
 from osmon.notifications.meters import MeterSet, load_definitions
 from osmon.notifications.metrics import metrics_for
@@ -47,6 +49,16 @@ def _meters(paths: Sequence[Path], cache: dict[tuple[Path, ...], MeterSet] = {})
     return cache[key]
 
 
+def _events(
+    paths: Sequence[Path],
+    cache: dict[tuple[Path, ...], EventDefinitions] = {},  # noqa: B006
+) -> EventDefinitions:
+    key = tuple(paths)
+    if key not in cache:
+        cache[key] = load_events(paths)
+    return cache[key]
+
+
 def build(name: str, options: Mapping[str, Any], ctx: Context) -> NotificationSource:
     opts = NotificationOptions.model_validate(dict(options))
     for url in opts.transport_urls:
@@ -59,6 +71,7 @@ def build(name: str, options: Mapping[str, Any], ctx: Context) -> NotificationSo
     dead_letter = opts.dead_letter or ctx.state_dir / "deadletter" / f"notifications-{name}.jsonl"
     converter = Converter(
         _meters(opts.meter_definitions),
+        events=_events(opts.event_definitions),
         max_payload_bytes=opts.max_payload_bytes,
         accept_unknown_exchange=opts.unknown_exchange == "accept",
         raw_priorities=opts.raw_priorities,

@@ -43,6 +43,10 @@ class NotificationOptions(BaseModel):
     meter_definitions: list[Path] = Field(
         default_factory=list, description="meters.yaml files replacing the shipped ones."
     )
+    event_definitions: list[Path] = Field(
+        default_factory=list,
+        description="event_definitions.yaml files (Ceilometer syntax) replacing the shipped ones.",
+    )
     max_payload_bytes: int = Field(1024 * 1024, ge=0, description="0 disables the limit.")
     unknown_exchange: Literal["dead_letter", "accept"] = "dead_letter"
     raw_priorities: list[str] = Field(default_factory=lambda: ["error", "critical"])

@@ -209,13 +209,14 @@ class NotificationSource:
                     retry = True
                 continue
             records.extend(conv.samples)
-            records.append(conv.event)
+            if conv.event is not None:
+                records.append(conv.event)
             accepted.append((mid, conv))
         if records and not self._deliver(records):
             return self._requeue()
         now = time.time()
         for mid, conv in accepted:
-            event_type = self.metrics.bounded_event_type(conv.event.event_type)
+            event_type = self.metrics.bounded_event_type(conv.event_type)
             self.metrics.notifications.labels(conv.exchange, event_type, priority).inc()
             self.metrics.last_received.labels(conv.exchange).set(now)
             if conv.error:

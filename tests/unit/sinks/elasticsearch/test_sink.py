@@ -132,7 +132,7 @@ async def test_happy_path_logs_and_events(
         "hits"
     ]["hits"][0]["_source"]
     assert ev["event"]["action"] == "compute.instance.create.end"
-    assert ev["openstack"]["notification"]["traits"]["memory_mb"] == 512
+    assert ev["openstack"]["notification"]["traits"]["int"]["memory_mb"] == 512
     await sink.close()
 
 
@@ -152,16 +152,16 @@ async def test_count_and_search_with_the_real_client(esdouble_factory: Factory) 
 
 
 @pytest.mark.parametrize(
-    ("flavor", "version", "message", "stack", "traits"),
+    ("flavor", "version", "message", "stack"),
     [
-        ("elasticsearch", "8.15.0", "match_only_text", "wildcard", "flattened"),
-        ("opensearch", "2.11.1", "text", "keyword", "flat_object"),
-        ("opensearch", "2.5.0", "text", "keyword", "object"),
-        ("opensearch", "2.17.0", "match_only_text", "wildcard", "flat_object"),
+        ("elasticsearch", "8.15.0", "match_only_text", "wildcard"),
+        ("opensearch", "2.11.1", "text", "keyword"),
+        ("opensearch", "2.5.0", "text", "keyword"),
+        ("opensearch", "2.17.0", "match_only_text", "wildcard"),
     ],
 )
 async def test_templates_use_types_the_server_has(
-    esdouble_factory: Factory, flavor: str, version: str, message: str, stack: str, traits: str
+    esdouble_factory: Factory, flavor: str, version: str, message: str, stack: str
 ) -> None:
     """Protocol double (no ES/OpenSearch here); it rejects field types the version lacks, so a
     successful start proves the template fits."""
@@ -177,9 +177,8 @@ async def test_templates_use_types_the_server_has(
     assert props["event"]["properties"]["original"]["index"] is False
     events = double.store.templates["osmon-events-openstack-default"]
     ev_props = events["template"]["mappings"]["properties"]
-    assert ev_props["openstack"]["properties"]["notification"]["properties"]["traits"]["type"] == (
-        traits if traits != "object" else "object"
-    )
+    traits = ev_props["openstack"]["properties"]["notification"]["properties"]["traits"]
+    assert set(traits["properties"]) == {"int", "float", "datetime", "text"}
     assert events["index_patterns"] == [EVENTS]
     assert (await sink.write([line(1), notification(1)])).ok
     await sink.close()
@@ -477,3 +476,52 @@ def test_any_record_encodes_to_two_valid_ndjson_lines(
         assert end == b""
         assert json.loads(meta)["create"]["_index"]
         assert isinstance(json.loads(source), dict)
+
+
+async def test_trait_types_map_to_typed_fields(esdouble: EsDouble) -> None:
+    """Protocol double (no ES here): each Ceilometer trait type gets its own field type, and one
+    trait name used with two types in two event types does not clash."""
+    sink = make_sink(esdouble)
+    await sink.start()
+    typed = Event(
+        event_type="compute.instance.create.end",
+        timestamp=1714564800.5,
+        message_id="typed-1",
+        traits={
+            "instance_type_id": "2",
+            "memory_mb": 2048,
+            "launched_at": "2026-11-20T10:00:37",
+            "ratio": 0.5,
+            "size": 10,
+        },
+        trait_types={
+            "instance_type_id": "text",
+            "memory_mb": "int",
+            "launched_at": "datetime",
+            "ratio": "float",
+            "size": "int",
+            "absent": "int",
+        },
+    )
+    other = Event(
+        event_type="share.create.end",
+        timestamp=1714564801.5,
+        message_id="typed-2",
+        traits={"size": "large", "details": {"a": [1]}, "big": 2**70},
+    )
+    assert (await sink.write([typed, other])).ok
+    mapping = next(iter(http(esdouble, "GET", f"/{EVENTS}/_mapping").values()))["mappings"]
+    traits = mapping["properties"]["openstack"]["properties"]["notification"]["properties"][
+        "traits"
+    ]["properties"]
+    assert traits["int"]["properties"]["memory_mb"]["type"] == "long"
+    assert traits["int"]["properties"]["size"]["type"] == "long"
+    assert traits["float"]["properties"]["ratio"]["type"] == "double"
+    assert traits["datetime"]["properties"]["launched_at"]["type"] == "date"
+    assert traits["text"]["properties"]["instance_type_id"]["type"] == "keyword"
+    assert traits["text"]["properties"]["size"]["type"] == "keyword"
+    http(esdouble, "POST", f"/{EVENTS}/_refresh")
+    hit = http(esdouble, "POST", f"/{EVENTS}/_search", {"query": {"term": {"event.id": "typed-2"}}})
+    source = hit["hits"]["hits"][0]["_source"]["openstack"]["notification"]["traits"]
+    assert source == {"text": {"size": "large", "details": '{"a": [1]}', "big": 2**70}}
+    await sink.close()

@@ -249,3 +249,16 @@ def test_transport_url_from_the_environment_never_shown(
     monkeypatch.delenv("OSMON_TEST_URL")
     with pytest.raises(ValidationError, match="OSMON_TEST_URL is not set"):
         build("n", {"transport_url_env": "OSMON_TEST_URL"}, ctx)
+
+
+def test_event_definitions_option_replaces_the_shipped_ones(make: Any, tmp_path: Path) -> None:
+    own = tmp_path / "events.yaml"
+    own.write_text(
+        "- event_type: image.*\n  traits:\n    bytes: {type: int, fields: payload.size}\n"
+    )
+    source, router, _ = make(event_definitions=[str(own)])
+    assert source.handle("info", [msg("a")]) == HANDLED
+    [event] = router.events
+    assert event.traits["bytes"] == 10 and event.trait_types["bytes"] == "int"
+    assert "resource_id" not in event.traits  # the shipped image definition would give it
+    assert event.traits["service"] == "image.ctl1"
