@@ -72,13 +72,18 @@ def replay(
 @notifications.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(files: tuple[Path, ...]) -> None:
-    """Validate meter definition FILES (default: the shipped ones)."""
+    """Validate meter definition FILES (default: the shipped ones); exit 1 when one is skipped."""
     from osmon.notifications.meters import DefinitionError, load_definitions
 
     try:
         meters = load_definitions(list(files))
     except DefinitionError as exc:
         raise click.ClickException(str(exc)) from None
+    for warning in meters.warnings:
+        click.echo(warning, err=True)
+    if meters.skipped:
+        click.echo(f"{len(meters)} meter definitions OK, {meters.skipped} skipped", err=True)
+        sys.exit(1)
     click.echo(f"{len(meters)} meter definitions OK")
 
 
@@ -92,13 +97,16 @@ def check(files: tuple[Path, ...]) -> None:
     help="meters.yaml to use instead of the shipped definitions.",
 )
 def convert(files: tuple[Path, ...], meter_files: tuple[Path, ...]) -> None:
-    """Show the samples and event each notification FILE yields (no broker), as JSON lines."""
+    """Show the samples and event each notification FILE yields (no broker), as JSON lines.
+
+    Any exchange is converted (an offline tool needs no inventory), and the notification's own
+    metadata (message_id, timestamp) is kept."""
     from osmon.notifications.convert import ConversionError, Converter
     from osmon.notifications.meters import DefinitionError, load_definitions
     from osmon.notifications.replay import ReplayError, load_notifications
 
     try:
-        converter = Converter(load_definitions(list(meter_files)))
+        converter = Converter(load_definitions(list(meter_files)), accept_unknown_exchange=True)
         found = load_notifications(files)
     except (DefinitionError, ReplayError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -109,7 +117,7 @@ def convert(files: tuple[Path, ...], meter_files: tuple[Path, ...]) -> None:
             "publisher_id": n.publisher_id,
             "event_type": n.event_type,
             "payload": n.payload,
-            "metadata": {},
+            "metadata": n.metadata,
         }
         try:
             conv = converter.convert(message, n.priority)

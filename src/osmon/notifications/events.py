@@ -67,7 +67,8 @@ def build_event(
     keep_raw: bool,
 ) -> Event:
     ctxt = message.get("ctxt") or {}
-    payload = message.get("payload") or {}
+    payload = message.get("payload")
+    payload = payload if isinstance(payload, dict) else {}
     traits = payload_traits(payload)
     data = payload.get("nova_object.data")
     data = data if isinstance(data, dict) else payload
