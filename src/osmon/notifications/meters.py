@@ -28,6 +28,7 @@ from typing import Any, Final
 from osmon import packaged, yamldoc
 from osmon.notifications.fields import Field
 from osmon.notifications.paths import PathError, PathEvalError
+from osmon.notifications.resource_types import default_resource_type
 from osmon.notifications.timestamps import BadTimestamp, to_epoch
 from osmon.records import Sample, SampleType
 
@@ -50,37 +51,6 @@ _KNOWN: Final = frozenset(
 )
 _USER_METADATA_PREFIX: Final = "metering."
 _USER_METADATA_LIMIT: Final = 256
-
-_RESOURCE_TYPES: tuple[tuple[str, str], ...] = (
-    ("compute.instance.booting.time", "instance"),
-    ("compute.node.", "nova_compute"),
-    ("memory", "instance"),
-    ("vcpus", "instance"),
-    ("disk.root.size", "instance"),
-    ("disk.ephemeral.size", "instance"),
-    ("volume.provider.pool.", "volume_provider_pool"),
-    ("volume.provider.", "volume_provider"),
-    ("volume", "volume"),
-    ("snapshot.size", "volume"),
-    ("backup.size", "volume"),
-    ("image.", "image"),
-    ("bandwidth", "network"),
-    ("ip.floating", "network"),
-    ("network", "network"),
-    ("port", "port"),
-    ("router", "router"),
-    ("identity.", "identity"),
-    ("stack.", "stack"),
-    ("manila.share", "manila_share"),
-)
-
-
-def default_resource_type(meter: str) -> str:
-    """The Gnocchi resource type Ceilometer's publisher files this meter under."""
-    for prefix, rtype in _RESOURCE_TYPES:
-        if meter == prefix or meter.startswith(prefix if prefix.endswith(".") else prefix + "."):
-            return rtype
-    return "generic"
 
 
 class DefinitionError(ValueError):

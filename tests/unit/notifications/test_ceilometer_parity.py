@@ -69,9 +69,42 @@ def upstream() -> Converter:
     return Converter(meters, accept_unknown_exchange=True)
 
 
+@pytest.fixture(scope="module")
+def shipped() -> Converter:
+    return Converter(load_definitions(), accept_unknown_exchange=True)
+
+
 @pytest.mark.parametrize("i", range(len(CASES)), ids=[c["event_type"] for c in CASES])
 def test_ceilometer_meters_yaml_gives_ceilometers_samples(upstream: Converter, i: int) -> None:
     assert _osmon(upstream, CASES[i]) == _ceilometer(i)
+
+
+@pytest.mark.parametrize("i", range(len(CASES)), ids=[c["event_type"] for c in CASES])
+def test_shipped_meters_yaml_gives_ceilometers_samples(shipped: Converter, i: int) -> None:
+    assert _osmon(shipped, CASES[i]) == _ceilometer(i)
+
+
+def test_shipped_metadata_holds_ceilometers(upstream: Converter, shipped: Converter) -> None:
+    """osmon only adds metadata (Gnocchi attribute names) to what Ceilometer's file gives."""
+    for message in CASES:
+        ours = {(s.name, s.resource_id): s for s in shipped.convert(message, "info").samples}
+        for s in upstream.convert(message, "info").samples:
+            extra = ours[(s.name, s.resource_id)].resource_attributes
+            assert {k: v for k, v in extra.items() if k in s.resource_attributes} == dict(
+                s.resource_attributes
+            ), (message["event_type"], s.name)
+
+
+def test_ceilometer_types_and_units_are_kept(shipped: Converter) -> None:
+    """Every meter of Ceilometer's file is shipped with its type and unit."""
+    import yaml
+
+    theirs = yaml.safe_load((CEILOMETER / "meters.yaml").read_text(encoding="utf-8"))["metric"]
+    ours = {str(d.config["name"]): d.config for d in shipped.meters.definitions}
+    for meter in theirs:
+        name = str(meter["name"])
+        assert name in ours, name
+        assert (ours[name]["type"], ours[name]["unit"]) == (meter["type"], meter["unit"]), name
 
 
 def test_ceilometer_meters_yaml_loads_whole(upstream: Converter) -> None:
