@@ -39,7 +39,9 @@ _EXACT: Final = {
         "disk.capacity disk.allocation disk.usage compute.instance.booting.time"
     ),
     "network": "bandwidth ip.floating",
-    "volume": "volume volume.size snapshot.size volume.snapshot.size volume.backup.size backup.size",
+    "volume": (
+        "volume volume.size snapshot.size volume.snapshot.size volume.backup.size backup.size"
+    ),
     "volume_service": "volume.service.health",
 }
 _BY_NAME: Final = {name: rtype for rtype, names in _EXACT.items() for name in names.split()}
