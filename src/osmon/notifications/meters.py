@@ -328,7 +328,8 @@ def _line(origin: str) -> int:
 
 
 def load_definitions(paths: Sequence[FsPath] = ()) -> MeterSet:
-    """The shipped definitions, or the given files concatenated in order."""
+    """The shipped definitions, or the given files in order (a name defined by an earlier file
+    is kept from that file, as Ceilometer does)."""
     if not paths:
         return parse_definitions(packaged.read_text("meters.yaml"), "osmon/data/meters.yaml")
     merged: list[MeterDefinition] = []
@@ -340,7 +341,12 @@ def load_definitions(paths: Sequence[FsPath] = ()) -> MeterSet:
         except OSError as exc:
             raise DefinitionError(f"{p}: cannot read: {exc.strerror}") from None
         one = parse_definitions(text, str(p))
-        merged.extend(one.definitions)
+        seen = {_hashable(d.config["name"]) for d in merged}
+        for d in one.definitions:
+            if _hashable(d.config["name"]) in seen:  # Ceilometer: the earlier file keeps it
+                warnings.append(f"{d.origin}: duplicate meter {d.config['name']!r}: skipped")
+            else:
+                merged.append(d)
         warnings.extend(one.warnings)
         skipped += one.skipped
     return MeterSet(tuple(merged), warnings, skipped)
