@@ -228,12 +228,24 @@ class MeterSet:
         return found
 
     def samples(self, doc: Mapping[str, Any], event_type: str, when: float) -> list[Sample]:
+        """Every matching definition's samples. A definition that cannot convert ``doc`` is
+        counted (``stats['bad_value']``); BadValue only when none produced anything."""
         out: list[Sample] = []
+        failure: BadValue | None = None
         for definition in self.matching(event_type):
             try:
                 out.extend(definition.samples(doc, when))
-            except PathEvalError as exc:
-                raise BadValue(f"{definition.origin}: {exc}") from None
+            except (BadValue, PathEvalError) as exc:
+                definition.stats["bad_value"] = definition.stats.get("bad_value", 0) + 1
+                if failure is None:
+                    text = str(exc)
+                    failure = BadValue(
+                        text
+                        if text.startswith(definition.origin)
+                        else f"{definition.origin}: {text}"
+                    )
+        if not out and failure is not None:
+            raise failure
         return out
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from osmon.notifications.meters import parse_definitions
+import pytest
+
+from osmon.notifications.meters import BadValue, parse_definitions
 
 BASE = "  - {name: m, event_type: e, type: gauge, unit: B, resource_id: $.payload.id, "
 
@@ -125,3 +127,20 @@ def test_cumulative_is_osmons_counter_and_timestamp_from_the_definition() -> Non
     defs = BASE.replace("gauge", "cumulative") + "volume: 1, timestamp: $.payload.t}\n"
     [s] = _one(defs, {"id": "r", "t": "2026-01-01T00:00:00Z"})
     assert s.type == "counter" and s.timestamp == 1767225600.0
+
+
+def test_a_failing_definition_is_counted_and_the_others_still_convert() -> None:
+    text = (
+        "metric:\n"
+        + BASE.replace("name: m", "name: good")
+        + "volume: 1}\n"
+        + BASE.replace("name: m", "name: bad")
+        + "volume: $.payload.text}\n"
+    )
+    meters = parse_definitions(text, "t.yaml")
+    doc = {"event_type": "e", "payload": {"id": "r", "text": "not a number"}}
+    assert [s.name for s in meters.samples(doc, "e", 1.0)] == ["good"]
+    assert meters.definitions[1].stats == {"bad_value": 1}
+    only_bad = parse_definitions("metric:\n" + BASE + "volume: $.payload.text}\n", "t.yaml")
+    with pytest.raises(BadValue, match=r"t.yaml:2: m: volume 'not a number' is not a number"):
+        only_bad.samples(doc, "e", 1.0)
