@@ -102,7 +102,7 @@ class MeterDefinition:
     def matches(self, event_type: str) -> bool:
         return any(p.match(event_type) for p in self.event_types)
 
-    def _raw(self, doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def _raw(self, doc: Mapping[str, Any], memo: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
         """Ceilometer's sample dicts (``to_samples``) before conversion."""
         cfg = self.config
         sample: dict[str, Any] = {
@@ -115,11 +115,12 @@ class MeterDefinition:
             "project_id": None,
             "resource_id": None,
         }
-        metadata: dict[str, Any] = {}
-        for key, parser in self.metadata.items():
-            value = parser.parse(doc)
-            if value:
-                metadata[key] = value
+        shared = memo.get(id(self.metadata))
+        if shared is None:  # definitions sharing a YAML anchor evaluate it once per message
+            shared = memo[id(self.metadata)] = {
+                k: v for k, parser in self.metadata.items() if (v := parser.parse(doc))
+            }
+        metadata = dict(shared)
         if self.user_metadata is not None:
             meta = self.user_metadata.parse(doc)
             if meta:
@@ -156,12 +157,14 @@ class MeterDefinition:
             dict(zip(keys, row, strict=True), metadata=metadata) for row in zip(*rows, strict=True)
         ]
 
-    def samples(self, doc: Mapping[str, Any], when: float) -> list[Sample]:
+    def samples(
+        self, doc: Mapping[str, Any], when: float, memo: dict[int, dict[str, Any]] | None = None
+    ) -> list[Sample]:
         """Samples for ``doc``; a sample whose volume is null is not emitted (Gnocchi and
         Prometheus take numbers only) and counted in ``stats['null_volume']``."""
         labels = {k: str(v) for k, f in self.labels.items() if (v := f.parse(doc)) is not None}
         out: list[Sample] = []
-        for raw in self._raw(doc):
+        for raw in self._raw(doc, {} if memo is None else memo):
             name = raw["name"]
             if not isinstance(name, str) or not name:
                 raise BadValue(f"{self.origin}: meter name {name!r:.64} is not a string")
@@ -232,9 +235,10 @@ class MeterSet:
         counted (``stats['bad_value']``); BadValue only when none produced anything."""
         out: list[Sample] = []
         failure: BadValue | None = None
+        memo: dict[int, dict[str, Any]] = {}
         for definition in self.matching(event_type):
             try:
-                out.extend(definition.samples(doc, when))
+                out.extend(definition.samples(doc, when, memo))
             except (BadValue, PathEvalError) as exc:
                 definition.stats["bad_value"] = definition.stats.get("bad_value", 0) + 1
                 if failure is None:
@@ -249,7 +253,11 @@ class MeterSet:
         return out
 
 
-def _compile(cfg: Mapping[str, Any], origin: str) -> MeterDefinition:
+def _compile(
+    cfg: Mapping[str, Any],
+    origin: str,
+    groups: dict[int, tuple[Mapping[Any, Any], dict[str, Field]]],
+) -> MeterDefinition:
     missing = [k for k in _REQUIRED if not cfg.get(k)]
     if missing:
         raise ValueError(f"required fields {missing} not specified")
@@ -282,7 +290,7 @@ def _compile(cfg: Mapping[str, Any], origin: str) -> MeterDefinition:
         config=cfg,
         event_types=event_types,
         attributes=attributes,
-        metadata={str(k): Field(v) for k, v in metadata.items()},
+        metadata=_group(metadata, groups),
         labels={str(k): Field(v) for k, v in labels.items()},
         user_metadata=Field(cfg["user_metadata"]) if cfg.get("user_metadata") else None,
         lookup=tuple(lookup),
@@ -304,6 +312,7 @@ def parse_definitions(text: str, source: str = "<string>") -> MeterSet:
     warnings: list[str] = []
     skipped = 0
     by_name: dict[Any, MeterDefinition] = {}
+    groups: dict[int, tuple[Mapping[Any, Any], dict[str, Field]]] = {}
     for i in reversed(range(len(data["metric"]))):
         raw = data["metric"][i]
         origin = f"{source}:{doc.lines.get(('metric', i), 1)}"
@@ -318,7 +327,7 @@ def parse_definitions(text: str, source: str = "<string>") -> MeterSet:
             if unknown:
                 warnings.append(f"{origin}: ignored unknown keys: {', '.join(unknown)}")
             try:
-                by_name[_hashable(raw.get("name"))] = _compile(raw, origin)
+                by_name[_hashable(raw.get("name"))] = _compile(raw, origin, groups)
             except (PathError, ValueError) as exc:
                 problem = str(exc)
         if problem is not None:
@@ -328,6 +337,16 @@ def parse_definitions(text: str, source: str = "<string>") -> MeterSet:
         log.warning("%s", warning)
     ordered = sorted(by_name.values(), key=lambda d: _line(d.origin))
     return MeterSet(tuple(ordered), warnings[::-1], skipped)
+
+
+def _group(
+    raw: Mapping[Any, Any], groups: dict[int, tuple[Mapping[Any, Any], dict[str, Field]]]
+) -> dict[str, Field]:
+    """One compiled mapping per YAML mapping object, so anchors share it (and its memo)."""
+    found = groups.get(id(raw))
+    if found is None or found[0] is not raw:
+        found = groups[id(raw)] = (raw, {str(k): Field(v) for k, v in raw.items()})
+    return found[1]
 
 
 def _hashable(value: Any) -> Any:
