@@ -127,7 +127,7 @@ def instance_samples(rid: str, ts: float) -> list[Sample]:
             resource_type="instance",
             resource_attributes=attrs,
         )
-        for name, value, unit in (("memory", 512.0, "MB"), ("vcpus", 1.0, "vcpu"))
+        for name, value, unit in (("memory", 512.0, "MiB"), ("vcpus", 1.0, "vcpu"))
     ]
 
 

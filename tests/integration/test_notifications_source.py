@@ -156,7 +156,7 @@ async def test_all_nova_samples_and_legacy_fixtures_arrive(running: Any, vhost_u
         ]
         assert sorted(s.value for s in got) == sorted(expected), meter
         assert all(s.resource_type == "instance" for s in got)
-    assert {s.unit for s in by[("memory", instance)]} == {"MB"}
+    assert {s.unit for s in by[("memory", instance)]} == {"MiB"}
     boot = by[("compute.instance.booting.time", instance)]
     assert [s.value for s in boot] == [0.0]
     attrs = boot[0].resource_attributes

@@ -74,7 +74,8 @@ def replay(
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(files: tuple[Path, ...]) -> None:
     """Validate definition FILES (default: the shipped ones): Ceilometer meters.yaml (a mapping
-    with a 'metric' list) or event_definitions.yaml (a list), told apart by their shape."""
+    with a 'metric' list) or event_definitions.yaml (a list), told apart by their shape; exit 1
+    when a definition is skipped."""
     from osmon.notifications import event_definitions, meters
 
     if not files:
@@ -101,8 +102,12 @@ def check(files: tuple[Path, ...]) -> None:
                 failed = failed or bool(loaded.problems)
                 click.echo(f"{path}: {len(loaded)} event definitions loaded")
             else:
-                count = len(meters.parse_definitions(text, str(path)))
-                click.echo(f"{path}: {count} meter definitions OK")
+                metered = meters.parse_definitions(text, str(path))
+                for warning in metered.warnings:
+                    click.echo(warning, err=True)
+                failed = failed or bool(metered.skipped)
+                skipped = f", {metered.skipped} skipped" if metered.skipped else ""
+                click.echo(f"{path}: {len(metered)} meter definitions OK{skipped}")
         except (meters.DefinitionError, event_definitions.EventDefinitionError) as exc:
             click.echo(str(exc), err=True)
             failed = True
@@ -136,7 +141,10 @@ def _is_event_file(text: str) -> bool:
 def convert(
     files: tuple[Path, ...], meter_files: tuple[Path, ...], event_files: tuple[Path, ...]
 ) -> None:
-    """Show the samples and event each notification FILE yields (no broker), as JSON lines."""
+    """Show the samples and event each notification FILE yields (no broker), as JSON lines.
+
+    Any exchange is converted (an offline tool needs no inventory), and the notification's own
+    metadata (message_id, timestamp) is kept."""
     from osmon.notifications.convert import ConversionError, Converter
     from osmon.notifications.event_definitions import EventDefinitionError
     from osmon.notifications.event_definitions import load_definitions as load_events
@@ -145,7 +153,9 @@ def convert(
 
     try:
         converter = Converter(
-            load_definitions(list(meter_files)), events=load_events(list(event_files))
+            load_definitions(list(meter_files)),
+            events=load_events(list(event_files)),
+            accept_unknown_exchange=True,
         )
         found = load_notifications(files)
     except (DefinitionError, EventDefinitionError, ReplayError) as exc:
@@ -157,7 +167,7 @@ def convert(
             "publisher_id": n.publisher_id,
             "event_type": n.event_type,
             "payload": n.payload,
-            "metadata": {},
+            "metadata": n.metadata,
         }
         try:
             conv = converter.convert(message, n.priority)

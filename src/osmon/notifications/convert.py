@@ -93,7 +93,7 @@ class Converter:
         if not isinstance(publisher_id, str):
             raise ConversionError("wrong_type", f"publisher_id is a {type(publisher_id).__name__}")
         payload = message.get("payload")
-        if not isinstance(payload, dict):
+        if not isinstance(payload, (dict, list)):
             raise ConversionError("wrong_type", f"payload is a {type(payload).__name__}")
         ctxt = message.get("ctxt")
         if ctxt is not None and not isinstance(ctxt, Mapping):
@@ -123,15 +123,8 @@ class Converter:
         message_id = metadata.get("message_id")
         if not isinstance(message_id, str) or not message_id:
             message_id = str(uuid.uuid4())
-        ctx = ctxt or {}
         try:
-            samples = self.meters.samples(
-                message,
-                event_type,
-                when,
-                ctx.get("project_id") or ctx.get("tenant"),
-                ctx.get("user_id") or ctx.get("user"),
-            )
+            samples = self.meters.samples(message, event_type, when)
         except BadValue as exc:
             raise ConversionError("bad_value", str(exc)) from None
         if samples and is_deletion(event_type):

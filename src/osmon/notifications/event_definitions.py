@@ -24,8 +24,6 @@ from pathlib import Path as FsPath
 from types import MappingProxyType
 from typing import Any, Final
 
-from jsonpath_ng.jsonpath import DatumInContext
-
 from osmon import packaged, yamldoc
 from osmon.notifications.paths import JsonPath, PathError, PathEvalError
 from osmon.notifications.trait_plugins import TraitPlugin, make_plugin
@@ -46,15 +44,6 @@ DEFAULT_TRAITS: Final[Mapping[str, Mapping[str, Any]]] = {
 
 class EventDefinitionError(ValueError):
     """A file that holds no definitions at all (not a list, unreadable, bad YAML)."""
-
-
-def _path_of(match: Any) -> str:
-    """``payload.a.b`` for a match, as Ceilometer names it for plugins (the root left out)."""
-    parts: list[str] = []
-    while isinstance(match, DatumInContext) and match.context is not None:
-        parts.append(str(match.path))
-        match = match.context
-    return ".".join(reversed(parts))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -115,10 +104,10 @@ class TraitDefinition:
                         return value
             return None
         matches = [
-            (_path_of(m), m.value)
+            (where, value)
             for path in self.paths
-            for m in path.matches(doc)
-            if m.value is not None
+            for where, value in path.matches(doc)
+            if value is not None
         ]
         return next((v for v in self.plugin.values(matches) if v is not None), None)
 

@@ -1,158 +1,64 @@
-"""Meter definitions: Ceilometer ``meters.yaml`` syntax, validated and compiled once.
+"""Meter definitions: Ceilometer's ``meters.yaml`` language with Ceilometer's semantics.
 
-A definition says which notifications (``event_type`` regexes, matched at the start like
-Ceilometer does) yield which sample (``name``, ``type``, ``unit``, ``volume``, ``resource_id``,
-``project_id``, ``user_id``, ``timestamp``, ``metadata``, ``lookup``). A string starting with ``$``
-is a JSONPath over the message ``{ctxt, publisher_id, event_type, payload, metadata, priority}``;
-anything else is a literal. ``volume`` may also be ``{fields: [a, b], plugin: timedelta}``.
+A definition says which notifications (``event_type`` regexes matched at the start) yield which
+samples. Every field is read as Ceilometer's ``declarative.Definition`` reads it (see
+``fields``): JSONPaths with or without ``$``, constants, unions, plugins. ``lookup`` fields hold
+one value per sample (Magnum's and Swift's multi-meter notifications). As in Ceilometer, a
+definition that cannot be used is skipped with a warning (``file:line: message``) while the
+others load; unknown keys are ignored with a warning; of two definitions with one name the later
+wins; without ``metadata`` the sample's metadata is the payload plus ``event_type`` and ``host``.
+
+Ceilometer's fallback for a missing user/project (``ctxt.user_id|ctxt.user``) parses as a path
+that never matches, so Ceilometer never falls back to the context; neither does osmon.
 
 osmon adds two optional keys: ``resource_type`` (the Gnocchi resource type; defaults from the
-meter name as Ceilometer's Gnocchi publisher maps it) and ``labels`` (bounded labels, JSONPaths).
-``user_metadata`` is accepted for compatibility; only its ``server_group`` is kept.
+meter name as Ceilometer's ``gnocchi_resources.yaml`` maps it) and ``labels`` (bounded labels).
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, Final
 
 from osmon import packaged, yamldoc
-from osmon.notifications.paths import JsonPath, PathError, PathEvalError
+from osmon.notifications.fields import Field
+from osmon.notifications.paths import PathError, PathEvalError
+from osmon.notifications.resource_types import default_resource_type
 from osmon.notifications.timestamps import BadTimestamp, to_epoch
 from osmon.records import Sample, SampleType
 
+log = logging.getLogger(__name__)
+
 _TYPES: dict[str, SampleType] = {"gauge": "gauge", "delta": "delta", "cumulative": "counter"}
-
-_RESOURCE_TYPES: tuple[tuple[str, str], ...] = (
-    ("compute.instance.booting.time", "instance"),
-    ("compute.node.", "nova_compute"),
-    ("memory", "instance"),
-    ("vcpus", "instance"),
-    ("disk.root.size", "instance"),
-    ("disk.ephemeral.size", "instance"),
-    ("volume.provider.pool.", "volume_provider_pool"),
-    ("volume.provider.", "volume_provider"),
-    ("volume", "volume"),
-    ("snapshot.size", "volume"),
-    ("backup.size", "volume"),
-    ("image.", "image"),
-    ("bandwidth", "network"),
-    ("ip.floating", "network"),
-    ("network", "network"),
-    ("port", "port"),
-    ("router", "router"),
-    ("identity.", "identity"),
-    ("stack.", "stack"),
-    ("manila.share", "manila_share"),
+_REQUIRED: Final = ("name", "type", "event_type", "unit", "volume", "resource_id")
+_ATTRIBUTES: Final = (
+    "name",
+    "type",
+    "volume",
+    "unit",
+    "timestamp",
+    "user_id",
+    "project_id",
+    "resource_id",
 )
-
-
-def default_resource_type(meter: str) -> str:
-    """The Gnocchi resource type Ceilometer's publisher files this meter under."""
-    for prefix, rtype in _RESOURCE_TYPES:
-        if meter == prefix or meter.startswith(prefix if prefix.endswith(".") else prefix + "."):
-            return rtype
-    return "generic"
+_KNOWN: Final = frozenset(
+    {*_REQUIRED, *_ATTRIBUTES, "metadata", "user_metadata", "lookup", "resource_type", "labels"}
+)
+_USER_METADATA_PREFIX: Final = "metering."
+_USER_METADATA_LIMIT: Final = 256
 
 
 class DefinitionError(ValueError):
-    """A definition file that cannot be used; the message carries ``file:line``."""
+    """A definition file that cannot be used at all; the message carries ``file:line``."""
 
 
 class BadValue(ValueError):
     """A matched notification whose field has the wrong type (poison input)."""
-
-
-class _PluginSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    fields: list[str] = Field(min_length=2, max_length=2)
-    plugin: str | dict[str, Any]
-
-
-class MeterSpec(BaseModel):
-    """One entry of ``metric:`` as written in the YAML."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str
-    event_type: str | list[str]
-    type: Literal["gauge", "delta", "cumulative"]
-    unit: str
-    volume: str | int | float | _PluginSpec
-    resource_id: str
-    project_id: str | None = None
-    user_id: str | None = None
-    timestamp: str | None = None
-    metadata: dict[str, str] = Field(default_factory=dict)
-    user_metadata: str | None = None
-    lookup: list[Literal["name", "unit", "volume", "resource_id", "timestamp"]] = Field(
-        default_factory=list
-    )
-    resource_type: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-
-
-class _Value:
-    """A literal or a compiled JSONPath."""
-
-    __slots__ = ("literal", "path")
-
-    def __init__(self, raw: str | int | float) -> None:
-        self.path: JsonPath | None = None
-        self.literal: Any = raw
-        if isinstance(raw, str) and raw.startswith("$"):
-            self.path = JsonPath(raw)
-
-    def first(self, doc: Mapping[str, Any]) -> Any:
-        return self.literal if self.path is None else self.path.first(doc)
-
-    def all(self, doc: Mapping[str, Any]) -> list[Any]:
-        return [self.literal] if self.path is None else self.path.all(doc)
-
-
-class _Timedelta:
-    __slots__ = ("end", "start")
-
-    def __init__(self, spec: _PluginSpec) -> None:
-        name = spec.plugin if isinstance(spec.plugin, str) else spec.plugin.get("name")
-        if name != "timedelta":
-            raise ValueError(f"unsupported volume plugin {name!r} (supported: timedelta)")
-        self.start, self.end = JsonPath(spec.fields[0]), JsonPath(spec.fields[1])
-
-    def first(self, doc: Mapping[str, Any]) -> Any:
-        start, end = self.start.first(doc), self.end.first(doc)
-        if start is None or end is None:
-            return None
-        try:
-            return to_epoch(end) - to_epoch(start)
-        except BadTimestamp as exc:
-            raise BadValue(f"timedelta: {exc}") from None
-
-    def all(self, doc: Mapping[str, Any]) -> list[Any]:
-        value = self.first(doc)
-        return [] if value is None else [value]
-
-
-class _Group:
-    """A metadata or labels mapping; identical groups (YAML anchors) are shared and evaluated once
-    per message."""
-
-    __slots__ = ("items",)
-
-    def __init__(self, items: Sequence[tuple[str, _Value]]) -> None:
-        self.items = tuple(items)
-
-    def evaluate(self, doc: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in self.items:
-            v = value.first(doc)
-            if v is not None:
-                out[key] = v
-        return out
 
 
 def _number(meter: str, value: Any) -> float:
@@ -166,105 +72,152 @@ def _number(meter: str, value: Any) -> float:
     raise BadValue(f"{meter}: volume {value!r:.64} is not a number")
 
 
+def _user_metadata(src: Any, dest: dict[str, Any]) -> None:
+    """Ceilometer's reserved user metadata: ``metering.*`` keys, dots as underscores."""
+    if not isinstance(src, Mapping):
+        return
+    found = {}
+    for key, value in src.items():
+        if isinstance(key, str) and key.startswith(_USER_METADATA_PREFIX):
+            name = key[len(_USER_METADATA_PREFIX) :].replace(".", "_")
+            if name not in dest:
+                found[name] = value[:_USER_METADATA_LIMIT] if isinstance(value, str) else value
+    if found:
+        dest["user_metadata"] = found
+
+
 @dataclass(slots=True)
 class MeterDefinition:
-    name: _Value
-    event_types: re.Pattern[str]
-    type: SampleType
-    unit: _Value
-    volume: _Value | _Timedelta
-    resource_id: _Value
-    project_id: _Value | None
-    user_id: _Value | None
-    timestamp: _Value | None
-    metadata: _Group
-    labels: _Group
-    user_metadata: _Value | None
+    config: Mapping[str, Any]
+    event_types: tuple[re.Pattern[str], ...]
+    attributes: dict[str, Field]
+    metadata: dict[str, Field]
+    labels: dict[str, Field]
+    user_metadata: Field | None
     lookup: tuple[str, ...]
     resource_type: str | None
     origin: str
+    stats: dict[str, int] = field(default_factory=dict)
 
     def matches(self, event_type: str) -> bool:
-        return self.event_types.match(event_type) is not None
+        return any(p.match(event_type) for p in self.event_types)
+
+    def _raw(self, doc: Mapping[str, Any], memo: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Ceilometer's sample dicts (``to_samples``) before conversion."""
+        cfg = self.config
+        sample: dict[str, Any] = {
+            "name": cfg["name"],
+            "type": cfg["type"],
+            "unit": cfg["unit"],
+            "volume": None,
+            "timestamp": None,
+            "user_id": None,
+            "project_id": None,
+            "resource_id": None,
+        }
+        shared = memo.get(id(self.metadata))
+        if shared is None:  # definitions sharing a YAML anchor evaluate it once per message
+            shared = memo[id(self.metadata)] = {
+                k: v for k, parser in self.metadata.items() if (v := parser.parse(doc))
+            }
+        metadata = dict(shared)
+        if self.user_metadata is not None:
+            meta = self.user_metadata.parse(doc)
+            if meta:
+                _user_metadata(meta, metadata)
+        if not self.lookup:
+            for name, parser in self.attributes.items():
+                value = parser.parse(doc)
+                if value is not None:
+                    sample[name] = value
+            return [dict(sample, metadata=metadata)]
+        columns: dict[str, list[Any]] = {k: [v] for k, v in sample.items()}
+        for name, parser in self.attributes.items():
+            values = parser.parse(doc, True)
+            if name in self.lookup or name == "name" or values:
+                columns[name] = values
+        count = len(columns["name"])
+        rows = []
+        for name, values in columns.items():
+            if len(values) == count:
+                rows.append(values)
+            elif len(values) == 1 and name not in self.lookup:
+                rows.append(list(itertools.repeat(values[0], count)))
+            else:
+                log.warning(
+                    "%s: only %d fetched meters contain %r instead of %d",
+                    self.origin,
+                    len(values),
+                    name,
+                    count,
+                )
+                return []
+        keys = list(columns)
+        return [
+            dict(zip(keys, row, strict=True), metadata=metadata) for row in zip(*rows, strict=True)
+        ]
 
     def samples(
-        self,
-        doc: Mapping[str, Any],
-        when: float,
-        fallback_project: Any,
-        fallback_user: Any,
-        memo: dict[int, dict[str, Any]],
+        self, doc: Mapping[str, Any], when: float, memo: dict[int, dict[str, Any]] | None = None
     ) -> list[Sample]:
-        """Samples this definition yields for ``doc``; [] when required fields are absent."""
-        rows = self._lookup_rows(doc) if self.lookup else [{}]
-        attrs = memo.get(id(self.metadata))
-        if attrs is None:
-            attrs = memo[id(self.metadata)] = self.metadata.evaluate(doc)
-        labels = self.labels.evaluate(doc) if self.labels.items else {}
-        project = self.project_id.first(doc) if self.project_id else None
-        user = self.user_id.first(doc) if self.user_id else None
-        project = project if project is not None else fallback_project
-        user = user if user is not None else fallback_user
+        """Samples for ``doc``; a sample whose volume is null is not emitted (Gnocchi and
+        Prometheus take numbers only) and counted in ``stats['null_volume']``."""
+        labels = {k: str(v) for k, f in self.labels.items() if (v := f.parse(doc)) is not None}
         out: list[Sample] = []
-        for row in rows:
-            name = row["name"] if "name" in row else self.name.first(doc)
-            volume = row["volume"] if "volume" in row else self.volume.first(doc)
-            rid = row["resource_id"] if "resource_id" in row else self.resource_id.first(doc)
-            if name is None or volume is None or rid is None:
-                continue
+        for raw in self._raw(doc, {} if memo is None else memo):
+            name = raw["name"]
             if not isinstance(name, str) or not name:
                 raise BadValue(f"{self.origin}: meter name {name!r:.64} is not a string")
-            unit = row["unit"] if "unit" in row else self.unit.first(doc)
+            if raw["volume"] is None:
+                self.stats["null_volume"] = self.stats.get("null_volume", 0) + 1
+                continue
+            stype = _TYPES.get(str(raw["type"]))
+            if stype is None:
+                raise BadValue(f"{self.origin}: sample type {raw['type']!r:.64} is not valid")
             ts = when
-            raw_ts = (
-                row["timestamp"]
-                if "timestamp" in row
-                else (self.timestamp.first(doc) if self.timestamp else None)
-            )
-            if raw_ts is not None:
+            if raw["timestamp"]:
                 try:
-                    ts = to_epoch(raw_ts)
+                    ts = to_epoch(raw["timestamp"])
                 except BadTimestamp as exc:
                     raise BadValue(f"{name}: {exc}") from None
-            resource_attributes = dict(attrs)
-            if project is not None:
-                resource_attributes["project_id"] = str(project)
-            if user is not None:
-                resource_attributes["user_id"] = str(user)
-            if self.user_metadata is not None:
-                um = self.user_metadata.first(doc)
-                if isinstance(um, dict) and "server_group" in um:
-                    resource_attributes["server_group"] = um["server_group"]
+            attrs = raw["metadata"]
+            if not attrs:
+                payload = doc.get("payload")
+                attrs = dict(payload) if isinstance(payload, dict) else {}
+                attrs["event_type"] = doc.get("event_type")
+                attrs["host"] = doc.get("publisher_id")
+            else:
+                attrs = dict(attrs)
+                group = attrs.get("user_metadata", {}).get("server_group")
+                if group is not None:  # osmon: the Gnocchi instance attribute, flat
+                    attrs["server_group"] = group
+            for key in ("project_id", "user_id"):
+                if raw[key] is not None:
+                    attrs[key] = str(raw[key])
             out.append(
                 Sample(
                     name=name,
-                    value=_number(name, volume),
+                    value=_number(name, raw["volume"]),
                     timestamp=ts,
-                    unit="" if unit is None else str(unit),
-                    type=self.type,
-                    resource_id=str(rid),
+                    unit="" if raw["unit"] is None else str(raw["unit"]),
+                    type=stype,
+                    resource_id="" if raw["resource_id"] is None else str(raw["resource_id"]),
                     resource_type=self.resource_type or default_resource_type(name),
-                    resource_attributes=resource_attributes,
-                    labels={k: str(v) for k, v in labels.items()},
+                    resource_attributes=attrs,
+                    labels=labels,
                 )
             )
         return out
 
-    def _lookup_rows(self, doc: Mapping[str, Any]) -> list[dict[str, Any]]:
-        columns = {field: getattr(self, field).all(doc) for field in self.lookup}
-        lengths = {len(v) for v in columns.values()}
-        if len(lengths) > 1:
-            raise BadValue(f"{self.origin}: lookup fields {list(self.lookup)} differ in length")
-        n = lengths.pop() if lengths else 0
-        return [{field: columns[field][i] for field in self.lookup} for i in range(n)]
 
-
+@dataclass
 class MeterSet:
-    """All definitions, with the per-event-type match list cached (event types are few)."""
+    """The loaded definitions, the warnings met while loading, per-event-type match cache."""
 
-    def __init__(self, definitions: Sequence[MeterDefinition]) -> None:
-        self.definitions = tuple(definitions)
-        self._by_type: dict[str, tuple[MeterDefinition, ...]] = {}
+    definitions: tuple[MeterDefinition, ...]
+    warnings: list[str] = field(default_factory=list)
+    skipped: int = 0
+    _by_type: dict[str, tuple[MeterDefinition, ...]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.definitions)
@@ -277,72 +230,78 @@ class MeterSet:
                 self._by_type[event_type] = found
         return found
 
-    def samples(
-        self, doc: Mapping[str, Any], event_type: str, when: float, project: Any, user: Any
-    ) -> list[Sample]:
-        memo: dict[int, dict[str, Any]] = {}
+    def samples(self, doc: Mapping[str, Any], event_type: str, when: float) -> list[Sample]:
+        """Every matching definition's samples. A definition that cannot convert ``doc`` is
+        counted (``stats['bad_value']``); BadValue only when none produced anything."""
         out: list[Sample] = []
+        failure: BadValue | None = None
+        memo: dict[int, dict[str, Any]] = {}
         for definition in self.matching(event_type):
             try:
-                out.extend(definition.samples(doc, when, project, user, memo))
-            except PathEvalError as exc:
-                raise BadValue(f"{definition.origin}: {exc}") from None
+                out.extend(definition.samples(doc, when, memo))
+            except (BadValue, PathEvalError) as exc:
+                definition.stats["bad_value"] = definition.stats.get("bad_value", 0) + 1
+                if failure is None:
+                    text = str(exc)
+                    failure = BadValue(
+                        text
+                        if text.startswith(definition.origin)
+                        else f"{definition.origin}: {text}"
+                    )
+        if not out and failure is not None:
+            raise failure
         return out
 
 
 def _compile(
-    spec: MeterSpec, origin: str, groups: dict[tuple[Any, ...], _Group]
+    cfg: Mapping[str, Any],
+    origin: str,
+    groups: dict[int, tuple[Mapping[Any, Any], dict[str, Field]]],
 ) -> MeterDefinition:
-    patterns = [spec.event_type] if isinstance(spec.event_type, str) else spec.event_type
-    if not patterns:
-        raise ValueError("event_type is empty")
+    missing = [k for k in _REQUIRED if not cfg.get(k)]
+    if missing:
+        raise ValueError(f"required fields {missing} not specified")
+    patterns = cfg["event_type"]
+    patterns = [patterns] if isinstance(patterns, str) else patterns
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ValueError("event_type must be a regex or a list of regexes")
     try:
-        regex = re.compile("|".join(f"(?:{p})" for p in patterns))
+        event_types = tuple(re.compile(p) for p in patterns)
     except re.error as exc:
         raise ValueError(f"event_type: invalid regex: {exc}") from None
-
-    def group(mapping: Mapping[str, str]) -> _Group:
-        key = tuple(sorted(mapping.items()))
-        if key not in groups:
-            groups[key] = _Group([(k, _Value(v)) for k, v in mapping.items()])
-        return groups[key]
-
-    volume: _Value | _Timedelta = (
-        _Timedelta(spec.volume) if isinstance(spec.volume, _PluginSpec) else _Value(spec.volume)
-    )
-
-    def opt(raw: str | None) -> _Value | None:
-        return None if raw is None else _Value(raw)
-
+    lookup = cfg.get("lookup") or []
+    lookup = [lookup] if isinstance(lookup, str) else lookup
+    if not isinstance(lookup, list) or not all(isinstance(x, str) for x in lookup):
+        raise ValueError("lookup must be a field name or a list of them")
+    if "type" not in lookup and cfg["type"] not in _TYPES:
+        raise ValueError(f"invalid type {cfg['type']!r} (gauge, delta, cumulative)")
+    attributes = {
+        k: Field(cfg[k], literal_ok=k in ("name", "type", "unit"))
+        for k in _ATTRIBUTES
+        if cfg.get(k)
+    }
+    metadata, labels = cfg.get("metadata") or {}, cfg.get("labels") or {}
+    if not isinstance(metadata, dict) or not isinstance(labels, dict):
+        raise ValueError("metadata and labels must be mappings")
+    rtype = cfg.get("resource_type")
+    if rtype is not None and not isinstance(rtype, str):
+        raise ValueError("resource_type must be a string")
     return MeterDefinition(
-        name=_Value(spec.name),
-        event_types=regex,
-        type=_TYPES[spec.type],
-        unit=_Value(spec.unit),
-        volume=volume,
-        resource_id=_Value(spec.resource_id),
-        project_id=opt(spec.project_id),
-        user_id=opt(spec.user_id),
-        timestamp=opt(spec.timestamp),
-        metadata=group(spec.metadata),
-        labels=group(spec.labels),
-        user_metadata=opt(spec.user_metadata),
-        lookup=tuple(dict.fromkeys(spec.lookup)),
-        resource_type=spec.resource_type,
+        config=cfg,
+        event_types=event_types,
+        attributes=attributes,
+        metadata=_group(metadata, groups),
+        labels={str(k): Field(v) for k, v in labels.items()},
+        user_metadata=Field(cfg["user_metadata"]) if cfg.get("user_metadata") else None,
+        lookup=tuple(lookup),
+        resource_type=rtype,
         origin=origin,
     )
 
 
-def _format_validation(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
-    return "; ".join(parts)
-
-
 def parse_definitions(text: str, source: str = "<string>") -> MeterSet:
-    """Validate and compile a meters.yaml document; raise DefinitionError with ``source:line``."""
+    """Compile a meters.yaml document. A file that is not one raises DefinitionError; a bad
+    definition is skipped with a ``source:line`` warning (logged, in ``warnings``)."""
     doc = yamldoc.parse(text)
     if doc.data is None and doc.problems:
         line, message = doc.problems[0]
@@ -350,31 +309,75 @@ def parse_definitions(text: str, source: str = "<string>") -> MeterSet:
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("metric"), list):
         raise DefinitionError(f"{source}:1: expected a mapping with a 'metric' list")
-    groups: dict[tuple[Any, ...], _Group] = {}
-    definitions = []
-    for i, raw in enumerate(data["metric"]):
+    warnings: list[str] = []
+    skipped = 0
+    by_name: dict[Any, MeterDefinition] = {}
+    groups: dict[int, tuple[Mapping[Any, Any], dict[str, Field]]] = {}
+    for i in reversed(range(len(data["metric"]))):
+        raw = data["metric"][i]
         origin = f"{source}:{doc.lines.get(('metric', i), 1)}"
+        problem = None
         if not isinstance(raw, dict):
-            raise DefinitionError(f"{origin}: a meter definition must be a mapping")
-        try:
-            spec = MeterSpec.model_validate(raw)
-            definitions.append(_compile(spec, origin, groups))
-        except ValidationError as exc:
-            raise DefinitionError(f"{origin}: {_format_validation(exc)}") from None
-        except (PathError, ValueError) as exc:
-            raise DefinitionError(f"{origin}: {exc}") from None
-    return MeterSet(definitions)
+            problem = "a meter definition must be a mapping"
+        elif _hashable(raw.get("name")) in by_name:
+            warnings.append(f"{origin}: duplicate meter {raw.get('name')!r}: a later one wins")
+            continue
+        else:
+            unknown = sorted(str(k) for k in raw if k not in _KNOWN)
+            if unknown:
+                warnings.append(f"{origin}: ignored unknown keys: {', '.join(unknown)}")
+            try:
+                by_name[_hashable(raw.get("name"))] = _compile(raw, origin, groups)
+            except (PathError, ValueError) as exc:
+                problem = str(exc)
+        if problem is not None:
+            skipped += 1
+            warnings.append(f"{origin}: definition skipped: {problem}")
+    for warning in reversed(warnings):
+        log.warning("%s", warning)
+    ordered = sorted(by_name.values(), key=lambda d: _line(d.origin))
+    return MeterSet(tuple(ordered), warnings[::-1], skipped)
+
+
+def _group(
+    raw: Mapping[Any, Any], groups: dict[int, tuple[Mapping[Any, Any], dict[str, Field]]]
+) -> dict[str, Field]:
+    """One compiled mapping per YAML mapping object, so anchors share it (and its memo)."""
+    found = groups.get(id(raw))
+    if found is None or found[0] is not raw:
+        found = groups[id(raw)] = (raw, {str(k): Field(v) for k, v in raw.items()})
+    return found[1]
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, type(None))) else repr(value)
+
+
+def _line(origin: str) -> int:
+    tail = origin.rpartition(":")[2]
+    return int(tail) if tail.isdigit() else 0
 
 
 def load_definitions(paths: Sequence[FsPath] = ()) -> MeterSet:
-    """The shipped definitions, or the given files concatenated in order."""
+    """The shipped definitions, or the given files in order (a name defined by an earlier file
+    is kept from that file, as Ceilometer does)."""
     if not paths:
         return parse_definitions(packaged.read_text("meters.yaml"), "osmon/data/meters.yaml")
     merged: list[MeterDefinition] = []
+    warnings: list[str] = []
+    skipped = 0
     for p in paths:
         try:
             text = p.read_text(encoding="utf-8")
         except OSError as exc:
             raise DefinitionError(f"{p}: cannot read: {exc.strerror}") from None
-        merged.extend(parse_definitions(text, str(p)).definitions)
-    return MeterSet(merged)
+        one = parse_definitions(text, str(p))
+        seen = {_hashable(d.config["name"]) for d in merged}
+        for d in one.definitions:
+            if _hashable(d.config["name"]) in seen:  # Ceilometer: the earlier file keeps it
+                warnings.append(f"{d.origin}: duplicate meter {d.config['name']!r}: skipped")
+            else:
+                merged.append(d)
+        warnings.extend(one.warnings)
+        skipped += one.skipped
+    return MeterSet(tuple(merged), warnings, skipped)

@@ -6,10 +6,16 @@ object per step, which costs ~7 µs even for ``$.payload.memory_mb``; nearly eve
 definition is such a plain chain of keys and list indices, so those are turned into a tuple of
 steps walked with plain ``dict``/``list`` indexing (semantics checked against jsonpath-ng by a
 property test). Anything else keeps the compiled jsonpath-ng expression.
+
+Ceilometer's parser (jsonpath-rw) treats a value that is not a list as a one-item list under a
+slice (``$.payload.measurements.[*].metric.[*].name`` reads Swift's ``metric`` mapping that
+way); jsonpath-ng returns nothing there, so every slice of a parsed expression is replaced by one
+that keeps jsonpath-rw's behaviour.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -49,6 +55,35 @@ def _plain_steps(node: Any) -> list[str | int] | None:
     return None
 
 
+class _LenientSlice(jp.Slice):
+    """jsonpath-rw's slice: a mapping or a scalar is sliced as a one-item list."""
+
+    def find(self, datum: Any) -> list[jp.DatumInContext]:
+        datum = jp.DatumInContext.wrap(datum)
+        if datum.value is not None and not isinstance(datum.value, (list, tuple)):
+            whole = self.start is None and self.end is None and self.step is None
+            return [datum] if whole or self.start in (0, None) else []
+        return super().find(datum)
+
+
+def _lenient(node: Any, seen: set[int] | None = None) -> Any:
+    """``node`` with every ``Slice`` replaced by ``_LenientSlice`` (recursing into operands)."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return node
+    seen.add(id(node))
+    if type(node) is jp.Slice:
+        return _LenientSlice(start=node.start, end=node.end, step=node.step)
+    if isinstance(node, jp.JSONPath) or hasattr(node, "__dict__"):
+        for key, value in list(vars(node).items()) if hasattr(node, "__dict__") else []:
+            if isinstance(value, (jp.JSONPath, list)) or hasattr(value, "find"):
+                if isinstance(value, list):
+                    setattr(node, key, [_lenient(v, seen) for v in value])
+                else:
+                    setattr(node, key, _lenient(value, seen))
+    return node
+
+
 class JsonPath:
     """A compiled expression: ``all(doc)`` gives every match, ``first(doc)`` the first or None."""
 
@@ -57,9 +92,15 @@ class JsonPath:
     def __init__(self, text: str) -> None:
         self.text = text
         try:
-            expr = _parse(text)
+            # jsonpath-ng reads ``[*]`` as a wildcard over a mapping's members; jsonpath-rw
+            # reads it as a whole slice, which ``[0:]`` spells for jsonpath-ng.
+            with warnings.catch_warnings():
+                # Ceilometer's files use syntax jsonpath-ng deprecates (``|``, unquoted words)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                expr = _parse(text.replace("[*]", "[0:]"))
         except Exception as exc:
             raise PathError(f"invalid JSONPath {text!r}: {exc}") from None
+        expr = _lenient(expr)
         steps = _plain_steps(expr)
         self._steps: tuple[str | int, ...] | None = tuple(steps) if steps is not None else None
         self._expr = expr
@@ -102,16 +143,19 @@ class JsonPath:
         ) as exc:
             raise PathEvalError(f"{self.text}: {type(exc).__name__}: {exc}") from None
 
+    def matches(self, doc: Any) -> list[tuple[str, Any]]:
+        """(path, value) of every match: what Ceilometer's field plugins receive."""
+        if self._steps is not None:
+            value = self._walk(doc, self._steps)
+            return [] if value is _MISSING else [(".".join(map(str, self._steps)), value)]
+        return [(str(d.full_path), d.value) for d in self._find(doc)]
+
     def first(self, doc: Any) -> Any:
         if self._steps is not None:
             value = self._walk(doc, self._steps)
             return None if value is _MISSING else value
         found = self._find(doc)
         return found[0].value if found else None
-
-    def matches(self, doc: Any) -> list[Any]:
-        """jsonpath-ng's matches (with their context, for the full path of each)."""
-        return self._find(doc)
 
 
 def compile_path(text: str) -> JsonPath:

@@ -47,6 +47,8 @@ class Notification:
     payload: Any
     ctxt: dict[str, Any] = field(default_factory=dict)
     origin: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """The notification's own ``message_id``/``timestamp`` when the file has them."""
 
     @property
     def versioned(self) -> bool:
@@ -73,6 +75,12 @@ def _notification(doc: Any, origin: str) -> Notification:
     ctxt = doc.get("ctxt") or {}
     if not isinstance(ctxt, dict):
         raise ReplayError(f"{origin}: ctxt must be an object")
+    metadata = doc.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ReplayError(f"{origin}: metadata must be an object")
+    for key in ("message_id", "timestamp"):
+        if key not in metadata and isinstance(doc.get(key), str):
+            metadata = {**metadata, key: doc[key]}  # oslo's wire format has them at the top
     return Notification(
         event_type=doc.get("event_type"),
         publisher_id=str(doc["publisher_id"]),
@@ -80,6 +88,7 @@ def _notification(doc: Any, origin: str) -> Notification:
         payload=doc["payload"],
         ctxt=ctxt,
         origin=origin,
+        metadata=metadata,
     )
 
 

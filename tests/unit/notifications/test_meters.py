@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 import pytest
@@ -86,14 +87,12 @@ def test_ceilometer_syntax_compiles_and_yields_samples() -> None:
         "user_id": "u1",
         "host": "c1",
         "instance_flavor_id": "f1",
-        "metadata": {"server_group": "g1"},
+        "metadata": {"metering.server_group": "g1", "other": "x"},
         "created_at": "2026-01-01T00:00:00Z",
         "launched_at": "2026-01-01T00:01:30Z",
     }
     doc = _msg("compute.instance.create.end", payload)
-    samples = {
-        s.name: s for s in meters.samples(doc, "compute.instance.create.end", 10.0, None, None)
-    }
+    samples = {s.name: s for s in meters.samples(doc, "compute.instance.create.end", 10.0)}
     assert set(samples) == {"memory", "vcpus", "compute.instance.booting.time"}
     assert samples["memory"].value == 512.0
     assert samples["memory"].resource_attributes == {
@@ -101,16 +100,14 @@ def test_ceilometer_syntax_compiles_and_yields_samples() -> None:
         "flavor_id": "f1",
         "project_id": "p1",
         "user_id": "u1",
+        "user_metadata": {"server_group": "g1"},
         "server_group": "g1",
     }
     assert samples["vcpus"].resource_attributes["flavor_id"] == "f1"
     assert samples["compute.instance.booting.time"].value == 90.0
     assert samples["memory"].resource_type == "instance"
     assert (
-        meters.samples(
-            _msg("compute.instance.update", payload), "compute.instance.update", 1, None, None
-        )
-        == []
+        meters.samples(_msg("compute.instance.update", payload), "compute.instance.update", 1) == []
     )
 
 
@@ -126,18 +123,22 @@ def test_lookup_fans_out_and_cumulative_becomes_counter() -> None:
             ],
         },
     )
-    samples = meters.samples(doc, "magnum.bay.metrics.update", 5.0, "proj", "user")
+    samples = meters.samples(doc, "magnum.bay.metrics.update", 5.0)
     assert [(s.name, s.unit, s.value, s.type) for s in samples] == [
         ("m.a", "B", 1.0, "counter"),
         ("m.b", "s", 2.0, "counter"),
     ]
-    assert samples[0].resource_attributes == {"project_id": "proj", "user_id": "user"}
+    # no metadata defined: Ceilometer's default, the payload plus event_type and host; no
+    # context fallback for project/user (Ceilometer's fallback path never matches)
+    assert samples[0].resource_attributes["event_type"] == "magnum.bay.metrics.update"
+    assert samples[0].resource_attributes["host"] == "x.h"
+    assert "project_id" not in samples[0].resource_attributes
 
 
 def test_identity_outcome_expression() -> None:
     meters = parse_definitions(CEILOMETER_STYLE)
     doc = _msg("identity.authenticate", {"outcome": "failure", "initiator": {"id": "u9"}})
-    [sample] = meters.samples(doc, "identity.authenticate", 1.0, None, None)
+    [sample] = meters.samples(doc, "identity.authenticate", 1.0)
     assert sample.name == "identity.authenticate.failure"
     assert sample.type == "delta"
 
@@ -146,40 +147,55 @@ def test_wrong_volume_type_is_bad_value() -> None:
     meters = parse_definitions(CEILOMETER_STYLE)
     doc = _msg("compute.instance.exists", {"memory_mb": "lots", "instance_id": "i"})
     with pytest.raises(BadValue, match="memory"):
-        meters.samples(doc, "compute.instance.exists", 1.0, None, None)
+        meters.samples(doc, "compute.instance.exists", 1.0)
     doc = _msg("compute.instance.exists", {"memory_mb": "1024", "instance_id": "i"})
-    assert meters.samples(doc, "compute.instance.exists", 1.0, None, None)[0].value == 1024.0
+    assert meters.samples(doc, "compute.instance.exists", 1.0)[0].value == 1024.0
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("metric: [\n  {name: a}\n]\n", r"src.yaml:2: .*event_type"),
+        ("metric: [\n  {name: a}\n]\n", r"src.yaml:2: definition skipped: .*event_type"),
         (
             "metric:\n  - name: a\n    event_type: x\n    type: gauge\n    unit: B\n    volume: 1\n"
             "    resource_id: $.r\n    bogus: 1\n",
-            r"src.yaml:2: bogus",
+            r"src.yaml:2: ignored unknown keys: bogus",
         ),
         (
             "metric:\n  - name: a\n    event_type: '(['\n    type: gauge\n    unit: B\n"
             "    volume: 1\n    resource_id: $.r\n",
-            r"src.yaml:2: event_type: invalid regex",
+            r"src.yaml:2: definition skipped: event_type: invalid regex",
         ),
         (
             "metric:\n  - name: a\n    event_type: x\n    type: gauge\n    unit: B\n"
             "    volume: $.[[\n    resource_id: $.r\n",
-            r"src.yaml:2: invalid JSONPath",
+            r"src.yaml:2: definition skipped: invalid JSONPath",
         ),
         (
             "metric:\n  - name: a\n    event_type: x\n    type: rate\n    unit: B\n"
             "    volume: 1\n    resource_id: $.r\n",
-            r"src.yaml:2: type",
+            r"src.yaml:2: definition skipped: invalid type",
         ),
+    ],
+)
+def test_definition_problems_name_file_and_line(text: str, message: str) -> None:
+    good = "  - {name: b, event_type: y, type: gauge, unit: B, volume: 1, resource_id: $.r}\n"
+    meters = parse_definitions(
+        text.replace("metric: [\n", "metric: [\n") + ("" if "]" in text else good), "src.yaml"
+    )
+    assert any(re.match(message, w) for w in meters.warnings), meters.warnings
+    if "]" not in text:
+        assert [d.config["name"] for d in meters.definitions][-1] == "b"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
         ("metric: [\n", r"src.yaml:2: invalid YAML"),
         ("- 1\n", r"src.yaml:1: expected a mapping"),
     ],
 )
-def test_definition_errors_name_file_and_line(text: str, message: str) -> None:
+def test_definition_file_errors_name_file_and_line(text: str, message: str) -> None:
     with pytest.raises(DefinitionError, match=message):
         parse_definitions(text, "src.yaml")
 
@@ -196,7 +212,8 @@ def test_shipped_definitions_load_and_files_concatenate(tmp_path: Path) -> None:
     assert len(shipped) >= 20
     extra = tmp_path / "m.yaml"
     extra.write_text(CEILOMETER_STYLE)
-    assert len(load_definitions([extra, extra])) == 10
+    twice = load_definitions([extra, extra])
+    assert len(twice) == 5 and len(twice.warnings) == 5  # the first file keeps each name
     with pytest.raises(DefinitionError, match="cannot read"):
         load_definitions([tmp_path / "nope.yaml"])
 

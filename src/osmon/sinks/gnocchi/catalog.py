@@ -52,6 +52,7 @@ RESOURCE_TYPES: Final[dict[str, dict[str, dict[str, Any]]]] = {
     "volume": {
         "display_name": _str(),
         "volume_type": _str(),
+        "volume_type_id": _str(),
         "image_id": _UUID,
         "instance_id": _UUID,
     },
