@@ -6,6 +6,9 @@ guess. Checkpoints must sit exactly on an entry boundary, so the boundaries are 
 fed lines instead: an entry covers the lines from its first offset up to the next entry's. Where
 the parser's answer is ambiguous (did the entry returned on line *k* include line *k*?) the
 shorter span is chosen: a checkpoint too early re-reads a line, one too late would lose it.
+
+Entries of interleaved writers (``SplitEntry``) name their lines and the checkpoint they allow
+(``cut``, a line start): a span's ``end`` is then that checkpoint, not the entry's last byte.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
+from osmon.logs.parser import SplitEntry
 from osmon.logs.tail import Line
 
 
@@ -61,6 +65,9 @@ class SpanTracker:
         if not entries:
             lines.append(line)
             return []
+        if type(entries[0]) is SplitEntry:
+            lines.append(line)
+            return self._split(entries)
         if len(entries) == 1 and lines:
             e = entries[0]
             start = line.start
@@ -82,11 +89,46 @@ class SpanTracker:
 
     def flushed(self, entries: Sequence[EntryLike]) -> list[Span]:
         """Spans of what ``flush`` returned: the last one takes every remaining line."""
+        if entries and type(entries[0]) is SplitEntry:
+            return self._split(entries)
         spans = [
             self._take(e, entries[i + 1].offset if i + 1 < len(entries) else None)
             for i, e in enumerate(entries)
         ]
         self._lines.clear()
+        return spans
+
+    def _split(self, entries: Sequence[EntryLike]) -> list[Span]:
+        """Spans of entries released together after interleaving: each counts its own lines;
+        the checkpoint moves to each one's cut (the last one's: where the held lines end)."""
+        lines = self._lines
+        if not lines:
+            return [_make_span(Span, (e.offset, e.offset, False, 0)) for e in entries]
+        before = lines[0].start
+        last = len(entries) - 1
+        cut = -1
+        spans: list[Span] = []
+        for i, e in enumerate(entries):
+            assert isinstance(e, SplitEntry)
+            start, head_end, starts = e.offset, e.head_end, frozenset(e.starts)
+            n = 0
+            truncated = False
+            for ln in lines:
+                s = ln.start
+                if start <= s < head_end or s in starts:
+                    n += 1
+                    truncated = truncated or ln.truncated
+            end = e.cut
+            if end < 0:
+                end = lines[-1].end
+            if i == last:
+                cut = e.cut
+            spans.append(_make_span(Span, (start, end if end > before else before, truncated, n)))
+        if cut < 0:
+            lines.clear()
+        else:
+            while lines and lines[0].start < cut:
+                lines.popleft()
         return spans
 
     @staticmethod
