@@ -89,6 +89,11 @@ class SplitEntry(Entry):
     line's start (0: nowhere new, an earlier entry of the release has lines further on)."""
 
 
+_set_head_end = SplitEntry.__dict__["head_end"].__set__
+_set_starts = SplitEntry.__dict__["starts"].__set__
+_set_cut = SplitEntry.__dict__["cut"].__set__
+
+
 class LogParser:
     """Parses one log stream.
 
@@ -130,6 +135,8 @@ class LogParser:
         """Open entries of other writers than the last line's, oldest first."""
         self._held: list[tuple[Pending | None, Entry]] = []
         self._lineno = 0
+        self._split = False
+        """Entries of other writers are open or held (the slow path of ``feed``)."""
         self._last_ts: str | None = None
         self.parsed = 0
         self.unparsed = 0
@@ -155,7 +162,7 @@ class LogParser:
                 if p.starts is not None:
                     p.starts.append(offset)
                 return []
-            if self._others or self._held:
+            if self._split:
                 return self._feed_split(p, line, raw, offset, end)
             q = self._fmt.begin(line)
             if q is None:
@@ -165,6 +172,7 @@ class LogParser:
                 if p.fmt.lingers(p) and p.fmt.writer(p):
                     self._linger(p, offset)
                     self._held.append((None, self._unparsed(line, offset, end)))
+                    self._split = True
                     return []
                 return [self._entry(p), self._unparsed(line, offset, end)]
             q.offset = offset
@@ -174,11 +182,12 @@ class LogParser:
                 fmt = p.fmt
                 if fmt.lingers(p) and fmt.writer(p) != q.fmt.writer(q) and fmt.writer(p):
                     self._linger(p, offset)
+                    self._split = True
                     return []
                 return [self._entry(p)]
             self._pending = None
             return [self._entry(p), self._entry(q)]
-        if self._others or self._held:
+        if self._split:
             return self._feed_split(None, line, raw, offset, end)
         q = self._fmt.begin(line)
         if q is None:
@@ -275,13 +284,10 @@ class LogParser:
         return self._release()
 
     def _expire(self) -> None:
-        others = self._others
+        others = self._others  # in the order they lingered, so by ``seen``
         oldest = self._lineno - LINGER_LINES
         while others and (len(others) > MAX_OPEN or others[0].seen < oldest):
             self._close(others.pop(0), -1)
-        for i in range(len(others) - 1, -1, -1):
-            if others[i].seen < oldest:
-                self._close(others.pop(i), -1)
 
     def _close(self, p: Pending, next_offset: int) -> None:
         """Hold ``p`` (complete); ``next_offset``: where its contiguous head ends if it was
@@ -295,11 +301,13 @@ class LogParser:
         """The held entries no open entry straddles, in file order (see the class)."""
         held = self._held
         if not held:
+            self._split = bool(self._others)
             return []
-        open_ = [o.offset for o in self._others]
-        if self._pending is not None:
-            open_.append(self._pending.offset)
-        cut = min(open_) if open_ else -1
+        pending = self._pending
+        cut = -1 if pending is None else pending.offset
+        for o in self._others:
+            if cut < 0 or o.offset < cut:
+                cut = o.offset
         if cut >= 0:
             moved = True
             while moved:
@@ -315,6 +323,7 @@ class LogParser:
         else:
             out = held
             self._held = []
+        self._split = bool(self._others or self._held)
         out.sort(key=lambda pe: pe[1].offset)
         last = len(out) - 1
         reach = -1
@@ -333,7 +342,14 @@ class LogParser:
                 # the next entry's start is a clean cut unless an earlier one has lines after it
                 nxt = out[i + 1][1].offset
                 at = nxt if reach < nxt else 0
-            result.append(SplitEntry(e.doc, e.offset, e.end, head_end, starts, at))
+            x: SplitEntry = _new(SplitEntry)
+            _set_doc(x, e.doc)
+            _set_offset(x, e.offset)
+            _set_end(x, e.end)
+            _set_head_end(x, head_end)
+            _set_starts(x, starts)
+            _set_cut(x, at)
+            result.append(x)
         return result
 
     def _entry(self, p: Pending) -> Entry:

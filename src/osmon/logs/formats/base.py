@@ -52,10 +52,10 @@ class Pending:
         self.stack: list[str] | None = None
         self.starts: list[int] | None = None
         """Set once another writer's line came between two of this entry's lines: the entry
-        covers ``[offset, head_end)`` and the lines starting at ``starts``."""
-        self.head_end = 0
-        self.seen = 0
-        """The parser's line count when a line last joined (for the linger window)."""
+        covers ``[offset, head_end)`` and the lines starting at ``starts``; ``seen``, the
+        parser's line count when a line last joined, is set with it."""
+        self.head_end: int
+        self.seen: int
 
     def add_line(self, line: str) -> None:
         if self.lines is None:

@@ -17,10 +17,11 @@ from osmon.logs.timestamps import Clock
 
 _SUMMARY_LEVELS = frozenset({"WARNING", "WARN", "ERROR", "CRITICAL", "FATAL"})
 _ACCESS_START = frozenset("0123456789abcdefABCDEF:")
-_LINGERING = frozenset({"WARNING", "WARN", "ERROR", "CRITICAL", "FATAL", "TRACE"})
-"""Levels whose entries stay open across other workers' lines: oslo.log logs a traceback at
-these (``logging_exception_prefix`` says ERROR, Juno TRACE); keeping every entry open would
-hold back each worker's DEBUG and INFO lines until that worker logs again."""
+_LINGERING = frozenset({"ERROR", "CRITICAL", "FATAL", "TRACE"})
+"""Levels whose records stay open across other workers' lines before any traceback line came
+(``LOG.exception`` logs at ERROR, Juno's traceback lines at TRACE); a record at another level
+stays open once its traceback began. Keeping every record open would hold back each worker's
+lines until that worker logs again."""
 
 
 class OsloMessage:
@@ -163,7 +164,7 @@ class OsloFormat(LineFormat):
         return key[key.rfind(" ", 0, -1) + 1 :]
 
     def lingers(self, p: Pending) -> bool:
-        return p.doc["log"]["level"] in _LINGERING
+        return p.stack is not None or p.doc["log"]["level"] in _LINGERING
 
     def complete(self, p: Pending) -> dict[str, Any]:
         return self._message.complete(p)
