@@ -13,6 +13,7 @@ Entries of interleaved writers (``SplitEntry``) name their lines and the checkpo
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
@@ -99,31 +100,37 @@ class SpanTracker:
         return spans
 
     def _split(self, entries: Sequence[EntryLike]) -> list[Span]:
-        """Spans of entries released together after interleaving: each counts its own lines;
-        the checkpoint moves to each one's cut (the last one's: where the held lines end)."""
+        """Spans of entries released together after interleaving: each counts its own lines
+        (one pass over the held lines); the checkpoint moves to each one's cut."""
         lines = self._lines
         if not lines:
             return [_make_span(Span, (e.offset, e.offset, False, 0)) for e in entries]
+        split = [e for e in entries if isinstance(e, SplitEntry)]
+        offsets = [e.offset for e in split]
+        owner = {s: i for i, e in enumerate(split) for s in e.starts}
+        counts = [0] * len(split)
+        truncated = [False] * len(split)
+        for ln in lines:
+            s = ln.start
+            i = owner.get(s)
+            if i is None:
+                i = bisect_right(offsets, s) - 1
+                if i < 0 or s >= split[i].head_end:
+                    continue
+            counts[i] += 1
+            if ln.truncated:
+                truncated[i] = True
         before = lines[0].start
-        last = len(entries) - 1
-        cut = -1
+        last_end = lines[-1].end
         spans: list[Span] = []
-        for i, e in enumerate(entries):
-            assert isinstance(e, SplitEntry)
-            start, head_end, starts = e.offset, e.head_end, frozenset(e.starts)
-            n = 0
-            truncated = False
-            for ln in lines:
-                s = ln.start
-                if start <= s < head_end or s in starts:
-                    n += 1
-                    truncated = truncated or ln.truncated
-            end = e.cut
-            if end < 0:
-                end = lines[-1].end
-            if i == last:
-                cut = e.cut
-            spans.append(_make_span(Span, (start, end if end > before else before, truncated, n)))
+        for i, e in enumerate(split):
+            end = e.cut if e.cut >= 0 else last_end
+            spans.append(
+                _make_span(
+                    Span, (e.offset, end if end > before else before, truncated[i], counts[i])
+                )
+            )
+        cut = split[-1].cut
         if cut < 0:
             lines.clear()
         else:
