@@ -94,9 +94,12 @@ RULES: Final[dict[str, FormatRule]] = {
             oslo_stack=True,
             limits=(
                 "a record starts at a line with a context bracket ([-], [None req-...],"
-                " [req-...]); the built-in parser also requires traceback lines to repeat the"
-                " record's exact 'time.ms pid' prefix, so here an interleaved traceback of another"
-                " process joins the record before it",
+                " [req-...]) and takes the lines after it: multiline joining here is by"
+                " adjacency only (neither Logstash's multiline codec nor Filebeat's multiline"
+                " can keep one open record per pid), so where workers interleave, another"
+                " process's traceback lines join the record before them; the built-in parser"
+                " joins traceback lines to the open record of the same 'time.ms pid' prefix and"
+                " logger and keeps each worker's traceback whole",
             ),
         ),
         FormatRule(

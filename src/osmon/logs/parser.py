@@ -22,6 +22,7 @@ DATE_FAILURE: Final = "_dateparsefailure"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _NOTHING: Final[tuple[()]] = ()
+_EVERYTHING: Final = 1 << 62
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +69,44 @@ def _service_from_path(path: str) -> str:
     return name
 
 
+LINGER_LINES: Final = 256
+"""Lines an entry left open for its writer waits for a continuation before it is closed."""
+MAX_OPEN: Final = 32
+"""Entries open at once (one per writer); the oldest is closed beyond that."""
+
+
+@dataclass(frozen=True, slots=True)
+class SplitEntry(Entry):
+    """An entry completed while several writers had entries open: its lines may not be
+    contiguous, and it was held back until no open entry began before its last line."""
+
+    head_end: int
+    """The entry covers the lines starting in ``[offset, head_end)`` ..."""
+    starts: tuple[int, ...]
+    """... and those starting at these offsets."""
+    cut: int
+    """Where the checkpoint may go once this entry is acked: -1 past every line fed, else a
+    line's start (0: nowhere new, an earlier entry of the release has lines further on)."""
+
+
+_set_head_end = SplitEntry.__dict__["head_end"].__set__
+_set_starts = SplitEntry.__dict__["starts"].__set__
+_set_cut = SplitEntry.__dict__["cut"].__set__
+
+
 class LogParser:
     """Parses one log stream.
 
     ``feed`` takes a line without its newline and the byte offset where it starts, and returns
     the entries that line completed: for multi-line formats an entry is complete when the next
     entry starts, so the parser keeps one entry back until then or until ``flush`` (EOF, idle).
+
+    Where several processes write one file (oslo.log workers), an entry whose format names its
+    writer and says it ``lingers`` stays open across other writers' entries, so its traceback
+    lines join it; it closes at its writer's next entry, after ``LINGER_LINES`` lines without a
+    continuation, or at ``flush``. While entries are open that way, completed entries are held
+    and returned as ``SplitEntry`` in file order once no open entry begins before their last
+    line (a checkpoint after them never cuts an entry in two).
 
     ``parsed`` and ``unparsed`` count entries; ``format_name`` is the format in use (for
     ``auto``, the one detected last).
@@ -98,6 +131,12 @@ class LogParser:
         self._path_service = _service_from_path(path)
         self._path = path
         self._pending: Pending | None = None
+        self._others: list[Pending] = []
+        """Open entries of other writers than the last line's, oldest first."""
+        self._held: list[tuple[Pending | None, Entry]] = []
+        self._lineno = 0
+        self._split = False
+        """Entries of other writers are open or held (the slow path of ``feed``)."""
         self._last_ts: str | None = None
         self.parsed = 0
         self.unparsed = 0
@@ -120,19 +159,36 @@ class LogParser:
         if p is not None:
             if p.fmt.absorb(p, line):
                 p.end = end
+                if p.starts is not None:
+                    p.starts.append(offset)
                 return []
-            self._pending = None
+            if self._split:
+                return self._feed_split(p, line, raw, offset, end)
             q = self._fmt.begin(line)
             if q is None:
+                self._pending = None
                 if not raw or raw.isspace():
                     return [self._entry(p)]
+                if p.fmt.lingers(p) and p.fmt.writer(p):
+                    self._linger(p, offset)
+                    self._held.append((None, self._unparsed(line, offset, end)))
+                    self._split = True
+                    return []
                 return [self._entry(p), self._unparsed(line, offset, end)]
             q.offset = offset
             q.end = end
             if q.fmt.multiline:
                 self._pending = q
+                fmt = p.fmt
+                if fmt.lingers(p) and fmt.writer(p) != q.fmt.writer(q) and fmt.writer(p):
+                    self._linger(p, offset)
+                    self._split = True
+                    return []
                 return [self._entry(p)]
+            self._pending = None
             return [self._entry(p), self._entry(q)]
+        if self._split:
+            return self._feed_split(None, line, raw, offset, end)
         q = self._fmt.begin(line)
         if q is None:
             if not raw or raw.isspace():
@@ -147,10 +203,154 @@ class LogParser:
 
     def flush(self) -> list[Entry]:
         p = self._pending
-        if p is None:
-            return []
         self._pending = None
-        return [self._entry(p)]
+        if p is None and not self._others and not self._held:
+            return []
+        if not self._others and not self._held:
+            assert p is not None
+            return [self._entry(p)]
+        if p is not None:
+            self._close(p, -1)
+        for o in self._others:
+            self._close(o, -1)
+        self._others = []
+        return self._release()
+
+    # -- several writers --------------------------------------------------------------------
+
+    def _linger(self, p: Pending, offset: int) -> None:
+        """Keep ``p`` open behind the entry starting at ``offset`` (another writer's)."""
+        if p.starts is None:
+            p.starts = []
+            p.head_end = offset
+        p.seen = self._lineno
+        self._others.append(p)
+
+    def _feed_split(
+        self, p: Pending | None, line: str, raw: str, offset: int, end: int
+    ) -> list[Entry]:
+        """``feed`` while entries of several writers are open or held (``p`` did not take it)."""
+        self._lineno += 1
+        others = self._others
+        for i in range(len(others) - 1, -1, -1):
+            o = others[i]
+            if o.fmt.absorb(o, line):
+                o.end = end
+                assert o.starts is not None
+                o.starts.append(offset)
+                del others[i]
+                if p is not None:
+                    if p.fmt.lingers(p):
+                        self._linger(p, offset)
+                    else:
+                        self._close(p, offset)
+                o.seen = self._lineno
+                self._pending = o
+                self._expire()
+                return self._release()
+        q = self._fmt.begin(line)
+        if q is None:
+            if p is not None:
+                self._pending = None
+                if raw and not raw.isspace() and p.fmt.lingers(p) and p.fmt.writer(p):
+                    self._linger(p, offset)
+                else:
+                    self._close(p, offset)
+            if raw and not raw.isspace():
+                self._held.append((None, self._unparsed(line, offset, end)))
+            self._expire()
+            return self._release()
+        q.offset = offset
+        q.end = end
+        writer = q.fmt.writer(q)
+        if writer is not None:
+            for i, o in enumerate(others):
+                if o.fmt.writer(o) == writer:
+                    del others[i]
+                    self._close(o, offset)
+                    break
+        if p is not None:
+            fmt = p.fmt
+            if fmt.lingers(p) and (w := fmt.writer(p)) and w != writer:
+                self._linger(p, offset)
+            else:
+                self._close(p, offset)
+        if q.fmt.multiline:
+            self._pending = q
+        else:
+            self._pending = None
+            self._close(q, offset + 1)
+        self._expire()
+        return self._release()
+
+    def _expire(self) -> None:
+        others = self._others  # in the order they lingered, so by ``seen``
+        oldest = self._lineno - LINGER_LINES
+        while others and (len(others) > MAX_OPEN or others[0].seen < oldest):
+            self._close(others.pop(0), -1)
+
+    def _close(self, p: Pending, next_offset: int) -> None:
+        """Hold ``p`` (complete); ``next_offset``: where its contiguous head ends if it was
+        always the latest entry (-1: unknown, the line it was closed by is not its own)."""
+        if p.starts is None:
+            p.starts = []
+            p.head_end = next_offset if next_offset >= 0 else _EVERYTHING
+        self._held.append((p, self._entry(p)))
+
+    def _release(self) -> list[Entry]:
+        """The held entries no open entry straddles, in file order (see the class)."""
+        held = self._held
+        if not held:
+            self._split = bool(self._others)
+            return []
+        pending = self._pending
+        cut = -1 if pending is None else pending.offset
+        for o in self._others:
+            if cut < 0 or o.offset < cut:
+                cut = o.offset
+        if cut >= 0:
+            moved = True
+            while moved:
+                moved = False
+                for p, e in held:
+                    if e.offset < cut and p is not None and p.starts and p.starts[-1] >= cut:
+                        cut = e.offset
+                        moved = True
+            out = [(p, e) for p, e in held if e.offset < cut]
+            if not out:
+                return []
+            self._held = [(p, e) for p, e in held if e.offset >= cut]
+        else:
+            out = held
+            self._held = []
+        self._split = bool(self._others or self._held)
+        out.sort(key=lambda pe: pe[1].offset)
+        last = len(out) - 1
+        reach = -1
+        result: list[Entry] = []
+        starts: tuple[int, ...]
+        for i, (p, e) in enumerate(out):
+            if p is None:
+                head_end, starts = e.offset + 1, ()
+            else:
+                head_end, starts = p.head_end, tuple(p.starts or ())
+            if starts and starts[-1] > reach:
+                reach = starts[-1]
+            if i == last:
+                at = cut
+            else:
+                # the next entry's start is a clean cut unless an earlier one has lines after it
+                nxt = out[i + 1][1].offset
+                at = nxt if reach < nxt else 0
+            x: SplitEntry = _new(SplitEntry)
+            _set_doc(x, e.doc)
+            _set_offset(x, e.offset)
+            _set_end(x, e.end)
+            _set_head_end(x, head_end)
+            _set_starts(x, starts)
+            _set_cut(x, at)
+            result.append(x)
+        return result
 
     def _entry(self, p: Pending) -> Entry:
         doc = p.fmt.complete(p)
@@ -217,4 +417,4 @@ def to_record(entry: Entry, doc_id: str) -> LogRecord:
     return rec
 
 
-__all__ = ["DATE_FAILURE", "PARSE_FAILURE", "Entry", "LogParser", "to_record"]
+__all__ = ["DATE_FAILURE", "PARSE_FAILURE", "Entry", "LogParser", "SplitEntry", "to_record"]

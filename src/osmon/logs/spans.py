@@ -6,14 +6,19 @@ guess. Checkpoints must sit exactly on an entry boundary, so the boundaries are 
 fed lines instead: an entry covers the lines from its first offset up to the next entry's. Where
 the parser's answer is ambiguous (did the entry returned on line *k* include line *k*?) the
 shorter span is chosen: a checkpoint too early re-reads a line, one too late would lose it.
+
+Entries of interleaved writers (``SplitEntry``) name their lines and the checkpoint they allow
+(``cut``, a line start): a span's ``end`` is then that checkpoint, not the entry's last byte.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
+from osmon.logs.parser import SplitEntry
 from osmon.logs.tail import Line
 
 
@@ -61,6 +66,9 @@ class SpanTracker:
         if not entries:
             lines.append(line)
             return []
+        if type(entries[0]) is SplitEntry:
+            lines.append(line)
+            return self._split(entries)
         if len(entries) == 1 and lines:
             e = entries[0]
             start = line.start
@@ -82,11 +90,52 @@ class SpanTracker:
 
     def flushed(self, entries: Sequence[EntryLike]) -> list[Span]:
         """Spans of what ``flush`` returned: the last one takes every remaining line."""
+        if entries and type(entries[0]) is SplitEntry:
+            return self._split(entries)
         spans = [
             self._take(e, entries[i + 1].offset if i + 1 < len(entries) else None)
             for i, e in enumerate(entries)
         ]
         self._lines.clear()
+        return spans
+
+    def _split(self, entries: Sequence[EntryLike]) -> list[Span]:
+        """Spans of entries released together after interleaving: each counts its own lines
+        (one pass over the held lines); the checkpoint moves to each one's cut."""
+        lines = self._lines
+        if not lines:
+            return [_make_span(Span, (e.offset, e.offset, False, 0)) for e in entries]
+        split = [e for e in entries if isinstance(e, SplitEntry)]
+        offsets = [e.offset for e in split]
+        owner = {s: i for i, e in enumerate(split) for s in e.starts}
+        counts = [0] * len(split)
+        truncated = [False] * len(split)
+        for ln in lines:
+            s = ln.start
+            i = owner.get(s)
+            if i is None:
+                i = bisect_right(offsets, s) - 1
+                if i < 0 or s >= split[i].head_end:
+                    continue
+            counts[i] += 1
+            if ln.truncated:
+                truncated[i] = True
+        before = lines[0].start
+        last_end = lines[-1].end
+        spans: list[Span] = []
+        for i, e in enumerate(split):
+            end = e.cut if e.cut >= 0 else last_end
+            spans.append(
+                _make_span(
+                    Span, (e.offset, end if end > before else before, truncated[i], counts[i])
+                )
+            )
+        cut = split[-1].cut
+        if cut < 0:
+            lines.clear()
+        else:
+            while lines and lines[0].start < cut:
+                lines.popleft()
         return spans
 
     @staticmethod

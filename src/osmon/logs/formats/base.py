@@ -25,7 +25,20 @@ def starts_with_date(line: str) -> bool:
 class Pending:
     """An entry whose last line may still be ahead."""
 
-    __slots__ = ("doc", "end", "fmt", "key", "line", "lines", "more", "offset", "stack")
+    __slots__ = (
+        "doc",
+        "end",
+        "fmt",
+        "head_end",
+        "key",
+        "line",
+        "lines",
+        "more",
+        "offset",
+        "seen",
+        "stack",
+        "starts",
+    )
 
     def __init__(self, fmt: LineFormat, doc: dict[str, Any], line: str, key: str = "") -> None:
         self.fmt = fmt
@@ -37,6 +50,12 @@ class Pending:
         self.lines: list[str] | None = None
         self.more: list[str] | None = None
         self.stack: list[str] | None = None
+        self.starts: list[int] | None = None
+        """Set once another writer's line came between two of this entry's lines: the entry
+        covers ``[offset, head_end)`` and the lines starting at ``starts``; ``seen``, the
+        parser's line count when a line last joined, is set with it."""
+        self.head_end: int
+        self.seen: int
 
     def add_line(self, line: str) -> None:
         if self.lines is None:
@@ -104,6 +123,15 @@ class LineFormat:
     def annotate(self, doc: dict[str, Any], meta: dict[str, Any]) -> None:
         """Turn ``@metadata`` captures into fields (durations, hosts ...)."""
         set_duration(doc, meta)
+
+    def writer(self, p: Pending) -> str | None:
+        """Who wrote ``p`` when several processes write the file (oslo: the pid), else None."""
+        return None
+
+    def lingers(self, p: Pending) -> bool:
+        """Whether ``p`` stays open across another writer's entries (its continuation lines
+        may still come); only asked when ``writer`` is not None."""
+        return False
 
     def absorb(self, p: Pending, line: str) -> bool:
         if not line or line[0].isspace() or not self._match(line):

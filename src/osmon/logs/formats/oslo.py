@@ -17,6 +17,11 @@ from osmon.logs.timestamps import Clock
 
 _SUMMARY_LEVELS = frozenset({"WARNING", "WARN", "ERROR", "CRITICAL", "FATAL"})
 _ACCESS_START = frozenset("0123456789abcdefABCDEF:")
+_LINGERING = frozenset({"ERROR", "CRITICAL", "FATAL", "TRACE"})
+"""Levels whose records stay open across other workers' lines before any traceback line came
+(``LOG.exception`` logs at ERROR, Juno's traceback lines at TRACE); a record at another level
+stays open once its traceback began. Keeping every record open would hold back each worker's
+lines until that worker logs again."""
 
 
 class OsloMessage:
@@ -99,8 +104,10 @@ class OsloFormat(LineFormat):
     """``<date> <time>.<ms> <pid> <LEVEL> <logger> [<context>] <message>`` (oslo.log files).
 
     A traceback is logged as further lines with the header's exact ``<time>.<ms> <pid>``
-    prefix and no context bracket; those lines become ``error.stack_trace``. Lines that do not
-    start with a date continue the message (multi-line messages are not prefixed).
+    prefix, its logger and no context bracket; those lines become ``error.stack_trace``, also
+    when other workers' lines come between them (the parser keeps one open entry per pid).
+    Lines that do not start with a date continue the most recent entry (multi-line messages
+    are not prefixed).
     """
 
     name = "oslo"
@@ -112,6 +119,7 @@ class OsloFormat(LineFormat):
         g = self.grok
         self._pid = g.groups_for("[process][pid]")[0]
         self._ctx = g.groups_for("[@metadata][context]")[0]
+        self._logger = g.groups_for("[log][logger]")[0]
         self._msg = g.groups_for("message")[0]
         self._fill = g.filler_new
         self._seconds = clock.seconds
@@ -138,7 +146,11 @@ class OsloFormat(LineFormat):
     def absorb(self, p: Pending, line: str) -> bool:
         if line.startswith(p.key):
             m = self._match(line)
-            if m is None or m.group(self._ctx) is not None:
+            if (
+                m is None
+                or m.group(self._ctx) is not None
+                or m.group(self._logger) != p.doc["log"]["logger"]
+            ):
                 return False
             p.add_stack(line, m.group(self._msg))
             return True
@@ -146,6 +158,13 @@ class OsloFormat(LineFormat):
             return False
         p.add_more(line, line)
         return True
+
+    def writer(self, p: Pending) -> str | None:
+        key = p.key
+        return key[key.rfind(" ", 0, -1) + 1 :]
+
+    def lingers(self, p: Pending) -> bool:
+        return p.stack is not None or p.doc["log"]["level"] in _LINGERING
 
     def complete(self, p: Pending) -> dict[str, Any]:
         return self._message.complete(p)
