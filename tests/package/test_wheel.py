@@ -209,7 +209,7 @@ def test_notifications_convert(installed: Installed) -> None:
     assert out["event"][0] == "volume.create.end"
     sample = out["samples"][0]
     assert sample[:2] == ["volume.size", 10.0]
-    assert sample[3:5] == ["GB", "gauge"]
+    assert sample[3:5] == ["GiB", "gauge"]  # Ceilometer's unit
 
 
 def test_logs_ship_into_a_jsonl_sink(installed: Installed) -> None:
@@ -233,8 +233,9 @@ def test_logs_ship_into_a_jsonl_sink(installed: Installed) -> None:
 def test_notifications_check_shipped_meters(installed: Installed) -> None:
     done = installed.run(installed.osmon, "notifications", "check")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().endswith("meter definitions OK"), done.stdout
-    assert int(done.stdout.split()[0]) > 0
+    meters, events = done.stdout.strip().split(", ")
+    assert meters.endswith(" meter definitions OK") and int(meters.split()[0]) > 0, done.stdout
+    assert events.endswith(" event definitions OK") and int(events.split()[0]) > 0, done.stdout
 
 
 def test_generators_match_the_checked_in_output(installed: Installed) -> None:
