@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import click
 
-from osmon.inventory import Expansion, InventoryError, expand, load
+from osmon.inventory import Expansion, Inventory, InventoryError, expand, load
 
 __all__ = ["generate"]
 
@@ -32,13 +32,24 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
+def _inventory(path: Path) -> Inventory:
+    try:
+        return load(path)
+    except InventoryError as exc:
+        _problems(exc)
+
+
 def _expansion(path: Path) -> Expansion:
     try:
         return expand(load(path))
     except InventoryError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise SystemExit(1) from None
+        _problems(exc)
+
+
+def _problems(exc: InventoryError) -> NoReturn:
+    for problem in exc.problems:
+        click.echo(str(problem), err=True)
+    raise SystemExit(1) from None
 
 
 def _stale(root: Path, files: dict[str, str]) -> list[str]:
@@ -211,14 +222,8 @@ def nagios(
     copy nrpe.d/HOST/osmon.cfg to /etc/nagios/nrpe.d/ on each host.
     """
     from osmon.generate.nagios import NagiosSettings, generate_nagios
-    from osmon.inventory import load
 
-    try:
-        inv = load(inventory_path)
-    except InventoryError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise SystemExit(1) from None
+    inv = _inventory(inventory_path)
     settings = NagiosSettings(
         _plugin_commands(), active, nrpe_port, plugin_dir, freshness_slack=freshness_slack
     )
