@@ -8,11 +8,11 @@ recognises are never dropped: they become a document with the raw text, tagged
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Final
 
 from osmon.grok import PatternLibrary, default_library
+from osmon.logs.entries import Entry, SplitEntry
 from osmon.logs.formats import AutoFormat, LineFormat, Pending, make_format
 from osmon.logs.timestamps import Clock, now_iso
 from osmon.records import LogRecord
@@ -25,29 +25,7 @@ _NOTHING: Final[tuple[()]] = ()
 _EVERYTHING: Final = 1 << 62
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    doc: dict[str, Any]
-    """Nested ECS document."""
-    offset: int
-    """Byte offset of the entry's first line."""
-    end: int
-    """Byte offset just after the entry's last line (newline included)."""
-
-
 _new = object.__new__
-_set_doc = Entry.__dict__["doc"].__set__
-_set_offset = Entry.__dict__["offset"].__set__
-_set_end = Entry.__dict__["end"].__set__
-
-
-def _make_entry(doc: dict[str, Any], offset: int, end: int) -> Entry:
-    """``Entry(doc, offset, end)`` at half the cost of a frozen dataclass's ``__init__``."""
-    e: Entry = _new(Entry)
-    _set_doc(e, doc)
-    _set_offset(e, offset)
-    _set_end(e, end)
-    return e
 
 
 def _byte_len(line: str) -> int:
@@ -75,25 +53,6 @@ MAX_OPEN: Final = 32
 """Entries open at once (one per writer); the oldest is closed beyond that."""
 
 
-@dataclass(frozen=True, slots=True)
-class SplitEntry(Entry):
-    """An entry completed while several writers had entries open: its lines may not be
-    contiguous, and it was held back until no open entry began before its last line."""
-
-    head_end: int
-    """The entry covers the lines starting in ``[offset, head_end)`` ..."""
-    starts: tuple[int, ...]
-    """... and those starting at these offsets."""
-    cut: int
-    """Where the checkpoint may go once this entry is acked: -1 past every line fed, else a
-    line's start (0: nowhere new, an earlier entry of the release has lines further on)."""
-
-
-_set_head_end = SplitEntry.__dict__["head_end"].__set__
-_set_starts = SplitEntry.__dict__["starts"].__set__
-_set_cut = SplitEntry.__dict__["cut"].__set__
-
-
 class LogParser:
     """Parses one log stream.
 
@@ -102,7 +61,7 @@ class LogParser:
     entry starts, so the parser keeps one entry back until then or until ``flush`` (EOF, idle).
 
     Where several processes write one file (oslo.log workers), an entry whose format names its
-    writer and says it ``lingers`` stays open across other writers' entries, so its traceback
+    writer and marks it ``linger`` stays open across other writers' entries, so its traceback
     lines join it; it closes at its writer's next entry, after ``LINGER_LINES`` lines without a
     continuation, or at ``flush``. While entries are open that way, completed entries are held
     and returned as ``SplitEntry`` in file order once no open entry begins before their last
@@ -134,6 +93,8 @@ class LogParser:
         self._others: list[Pending] = []
         """Open entries of other writers than the last line's, oldest first."""
         self._held: list[tuple[Pending | None, Entry]] = []
+        self._held_min = _EVERYTHING
+        """The lowest offset in ``_held``: most lines release nothing, found without a scan."""
         self._lineno = 0
         self._split = False
         """Entries of other writers are open or held (the slow path of ``feed``)."""
@@ -169,9 +130,9 @@ class LogParser:
                 self._pending = None
                 if not raw or raw.isspace():
                     return [self._entry(p)]
-                if p.fmt.lingers(p) and p.fmt.writer(p):
+                if p.linger and p.fmt.writer(p):
                     self._linger(p, offset)
-                    self._held.append((None, self._unparsed(line, offset, end)))
+                    self._hold(None, self._unparsed(line, offset, end))
                     self._split = True
                     return []
                 return [self._entry(p), self._unparsed(line, offset, end)]
@@ -180,7 +141,7 @@ class LogParser:
             if q.fmt.multiline:
                 self._pending = q
                 fmt = p.fmt
-                if fmt.lingers(p) and fmt.writer(p) != q.fmt.writer(q) and fmt.writer(p):
+                if p.linger and (w := fmt.writer(p)) and w != q.fmt.writer(q):
                     self._linger(p, offset)
                     self._split = True
                     return []
@@ -223,6 +184,7 @@ class LogParser:
         if p.starts is None:
             p.starts = []
             p.head_end = offset
+            p.who = p.fmt.writer(p)
         p.seen = self._lineno
         self._others.append(p)
 
@@ -240,38 +202,36 @@ class LogParser:
                 o.starts.append(offset)
                 del others[i]
                 if p is not None:
-                    if p.fmt.lingers(p):
+                    if p.linger:
                         self._linger(p, offset)
                     else:
                         self._close(p, offset)
                 o.seen = self._lineno
                 self._pending = o
-                self._expire()
                 return self._release()
         q = self._fmt.begin(line)
         if q is None:
             if p is not None:
                 self._pending = None
-                if raw and not raw.isspace() and p.fmt.lingers(p) and p.fmt.writer(p):
+                if raw and not raw.isspace() and p.linger and p.fmt.writer(p):
                     self._linger(p, offset)
                 else:
                     self._close(p, offset)
             if raw and not raw.isspace():
-                self._held.append((None, self._unparsed(line, offset, end)))
-            self._expire()
+                self._hold(None, self._unparsed(line, offset, end))
             return self._release()
         q.offset = offset
         q.end = end
         writer = q.fmt.writer(q)
         if writer is not None:
             for i, o in enumerate(others):
-                if o.fmt.writer(o) == writer:
+                if o.who == writer:
                     del others[i]
                     self._close(o, offset)
                     break
         if p is not None:
             fmt = p.fmt
-            if fmt.lingers(p) and (w := fmt.writer(p)) and w != writer:
+            if p.linger and (w := fmt.writer(p)) and w != writer:
                 self._linger(p, offset)
             else:
                 self._close(p, offset)
@@ -280,7 +240,6 @@ class LogParser:
         else:
             self._pending = None
             self._close(q, offset + 1)
-        self._expire()
         return self._release()
 
     def _expire(self) -> None:
@@ -295,10 +254,19 @@ class LogParser:
         if p.starts is None:
             p.starts = []
             p.head_end = next_offset if next_offset >= 0 else _EVERYTHING
-        self._held.append((p, self._entry(p)))
+        self._hold(p, self._entry(p))
+
+    def _hold(self, p: Pending | None, e: Entry) -> None:
+        self._held.append((p, e))
+        if e.offset < self._held_min:
+            self._held_min = e.offset
 
     def _release(self) -> list[Entry]:
-        """The held entries no open entry straddles, in file order (see the class)."""
+        """Close the entries that lingered too long; return the held entries no open entry
+        straddles, in file order (see the class)."""
+        others = self._others
+        if others and (len(others) > MAX_OPEN or others[0].seen < self._lineno - LINGER_LINES):
+            self._expire()
         held = self._held
         if not held:
             self._split = bool(self._others)
@@ -309,20 +277,25 @@ class LogParser:
             if cut < 0 or o.offset < cut:
                 cut = o.offset
         if cut >= 0:
+            if self._held_min >= cut:
+                return []  # the usual case while an entry lingers: all held begin after it
+            out = [pe for pe in held if pe[1].offset < cut]
             moved = True
             while moved:
                 moved = False
-                for p, e in held:
+                for p, e in out:
                     if e.offset < cut and p is not None and p.starts and p.starts[-1] >= cut:
                         cut = e.offset
                         moved = True
-            out = [(p, e) for p, e in held if e.offset < cut]
+            out = [pe for pe in out if pe[1].offset < cut]
             if not out:
                 return []
-            self._held = [(p, e) for p, e in held if e.offset >= cut]
+            self._held = rest = [pe for pe in held if pe[1].offset >= cut]
+            self._held_min = min((e.offset for _, e in rest), default=_EVERYTHING)
         else:
             out = held
             self._held = []
+            self._held_min = _EVERYTHING
         self._split = bool(self._others or self._held)
         out.sort(key=lambda pe: pe[1].offset)
         last = len(out) - 1
@@ -342,14 +315,7 @@ class LogParser:
                 # the next entry's start is a clean cut unless an earlier one has lines after it
                 nxt = out[i + 1][1].offset
                 at = nxt if reach < nxt else 0
-            x: SplitEntry = _new(SplitEntry)
-            _set_doc(x, e.doc)
-            _set_offset(x, e.offset)
-            _set_end(x, e.end)
-            _set_head_end(x, head_end)
-            _set_starts(x, starts)
-            _set_cut(x, at)
-            result.append(x)
+            result.append(SplitEntry(e.doc, e.offset, e.end, head_end, starts, at))
         return result
 
     def _entry(self, p: Pending) -> Entry:
@@ -362,11 +328,7 @@ class LogParser:
             self._last_ts = ts
         self._static(doc)
         self.parsed += 1
-        e: Entry = _new(Entry)
-        _set_doc(e, doc)
-        _set_offset(e, p.offset)
-        _set_end(e, p.end)
-        return e
+        return Entry(doc, p.offset, p.end)
 
     def _unparsed(self, line: str, offset: int, end: int) -> Entry:
         doc: dict[str, Any] = {
@@ -377,7 +339,7 @@ class LogParser:
         }
         self._static(doc)
         self.unparsed += 1
-        return _make_entry(doc, offset, end)
+        return Entry(doc, offset, end)
 
     def _static(self, doc: dict[str, Any]) -> None:
         host = self._host
@@ -406,7 +368,7 @@ _set_rec_service = LogRecord.__dict__["service"].__set__
 def to_record(entry: Entry, doc_id: str) -> LogRecord:
     """The record a source submits; ``doc_id`` should be deterministic (host, file, offset).
 
-    Built like ``_make_entry``: one record per entry makes the frozen ``__init__`` count.
+    Built without the frozen ``__init__``: one record per entry makes its cost count.
     """
     doc = entry.doc
     service = doc.get("service")

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
-from osmon.logs.parser import SplitEntry
+from osmon.logs.entries import SplitEntry
 from osmon.logs.tail import Line
 
 

@@ -56,10 +56,12 @@ def _compiled(text: str) -> JsonPath:
 class TraitDefinition:
     """One trait: its paths, type and optional plugin."""
 
-    __slots__ = ("constant", "name", "paths", "plugin", "type")
+    __slots__ = ("constant", "dropped", "name", "paths", "plugin", "type")
 
     def __init__(self, name: str, cfg: Any) -> None:
         self.name = name
+        self.dropped = 0
+        """Values that did not convert (exported as ``osmon_event_traits_dropped_total``)."""
         self.plugin: TraitPlugin | None = None
         self.constant: int | None = None
         type_name: Any = "text"
@@ -112,18 +114,17 @@ class TraitDefinition:
         return next((v for v in self.plugin.values(matches) if v is not None), None)
 
     def value(self, doc: Mapping[str, Any], event_type: str) -> Any:
-        """The converted value, or None (absent, empty, or not convertible: warned)."""
+        """The converted value, or None (absent, empty, or not convertible: counted, and
+        warned the first time; later ones are logged at DEBUG, not to flood the log)."""
         try:
             raw = self.raw_value(doc)
-        except PathEvalError as exc:
-            log.warning("%s: trait %s: %s", event_type, self.name, exc)
-            return None
-        if raw is None:
-            return None
-        try:
+            if raw is None:
+                return None
             return convert(self.type, raw)
-        except ValueError as exc:
-            log.warning("%s: trait %s dropped: %s", event_type, self.name, exc)
+        except (PathEvalError, ValueError) as exc:
+            self.dropped += 1
+            level = logging.WARNING if self.dropped == 1 else logging.DEBUG
+            log.log(level, "%s: trait %s dropped: %s", event_type, self.name, exc)
             return None
 
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import threading
+import weakref
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
+from osmon.notifications.convert import Converter
 from osmon.selfmetrics import shared
 
 MAX_EVENT_TYPES = 1000
@@ -56,6 +61,8 @@ class NotificationMetrics:
         )
         self._event_types: set[str] = set()
         self._lock = threading.Lock()
+        self.definitions = DefinitionMetrics()
+        registry.register(self.definitions)
 
     def bounded_event_type(self, event_type: str) -> str:
         """The event type as a label value; past MAX_EVENT_TYPES distinct values, ``other``."""
@@ -70,3 +77,51 @@ class NotificationMetrics:
 
 def metrics_for(registry: CollectorRegistry) -> NotificationMetrics:
     return shared(registry, NotificationMetrics)
+
+
+class DefinitionMetrics(Collector):
+    """What the meter and event definitions in use could not do, per definition (``FILE:LINE``).
+
+    Read from the definitions' own counters at scrape time; sources sharing a definition file
+    share its counts, so they are reported once.
+    """
+
+    def __init__(self) -> None:
+        self._converters: weakref.WeakSet[Converter] = weakref.WeakSet()
+
+    def watch(self, converter: Converter) -> None:
+        self._converters.add(converter)
+
+    def collect(self) -> Iterator[Metric]:
+        samples = CounterMetricFamily(
+            "osmon_meter_samples_skipped",
+            "Samples a meter definition did not produce: bad_value (the notification did not "
+            "convert), null_volume (no volume)",
+            labels=["definition", "reason"],
+        )
+        traits = CounterMetricFamily(
+            "osmon_event_traits_dropped",
+            "Trait values that did not convert to the trait's type (the event keeps the others)",
+            labels=["definition", "trait"],
+        )
+        skipped = GaugeMetricFamily(
+            "osmon_definitions_skipped",
+            "Definitions skipped at load (FILE:LINE warnings in the log), by kind",
+            labels=["kind"],
+        )
+        meter_sets = {id(c.meters): c.meters for c in list(self._converters)}
+        event_sets = {id(c.events): c.events for c in list(self._converters)}
+        for meters in meter_sets.values():
+            for d in meters.definitions:
+                for reason, count in list(d.stats.items()):
+                    samples.add_metric([d.origin, reason], count)
+        for events in event_sets.values():
+            for e in events.definitions:
+                for t in e.traits:
+                    if t.dropped:
+                        traits.add_metric([e.origin, t.name], t.dropped)
+        skipped.add_metric(["meter"], sum(m.skipped for m in meter_sets.values()))
+        skipped.add_metric(["event"], sum(len(e.problems) for e in event_sets.values()))
+        yield samples
+        yield traits
+        yield skipped

@@ -115,8 +115,13 @@ async def test_consumed_queue_is_ok_with_unacked_messages(
             conn.drain_events(timeout=5)
             labels = {"vhost": vhost, "queue": "osmon"}
             text = inventory(mgmt_port(stack), vhost)
+            # the management API samples queue fields apart: wait for both to show
             result = await until(
-                text, lambda r: series(r, "rabbitmq_queue_messages_unacked", **labels) == 2.0
+                text,
+                lambda r: (
+                    series(r, "rabbitmq_queue_messages_unacked", **labels) == 2.0
+                    and series(r, "rabbitmq_queue_consumers", **labels) == 1.0
+                ),
             )
     assert result.state == State.OK, result.summary
     assert result.summary.startswith("2 queues watched (3 messages), ")

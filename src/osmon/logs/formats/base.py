@@ -33,11 +33,13 @@ class Pending:
         "key",
         "line",
         "lines",
+        "linger",
         "more",
         "offset",
         "seen",
         "stack",
         "starts",
+        "who",
     )
 
     def __init__(self, fmt: LineFormat, doc: dict[str, Any], line: str, key: str = "") -> None:
@@ -50,12 +52,16 @@ class Pending:
         self.lines: list[str] | None = None
         self.more: list[str] | None = None
         self.stack: list[str] | None = None
+        self.linger = False
+        """Stays open across other writers' entries (set by formats whose ``writer`` is not
+        None: its continuation lines may still come)."""
         self.starts: list[int] | None = None
         """Set once another writer's line came between two of this entry's lines: the entry
         covers ``[offset, head_end)`` and the lines starting at ``starts``; ``seen``, the
-        parser's line count when a line last joined, is set with it."""
+        parser's line count when a line last joined, and ``who``, its writer, are set with it."""
         self.head_end: int
         self.seen: int
+        self.who: str | None
 
     def add_line(self, line: str) -> None:
         if self.lines is None:
@@ -127,11 +133,6 @@ class LineFormat:
     def writer(self, p: Pending) -> str | None:
         """Who wrote ``p`` when several processes write the file (oslo: the pid), else None."""
         return None
-
-    def lingers(self, p: Pending) -> bool:
-        """Whether ``p`` stays open across another writer's entries (its continuation lines
-        may still come); only asked when ``writer`` is not None."""
-        return False
 
     def absorb(self, p: Pending, line: str) -> bool:
         if not line or line[0].isspace() or not self._match(line):

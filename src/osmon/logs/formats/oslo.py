@@ -37,9 +37,9 @@ class OsloMessage:
         self.access = lib.compile("%{OSLO_WSGI_ACCESS}")
         self.exception = lib.compile("%{PYTHON_EXCEPTION_LINE}")
         self._debug_match = self.debug.regex.match
-        self._debug_fill = self.debug.fill
+        self._debug_fill = self.debug.filler
         self._access_match = self.access.regex.match
-        self._access_fill = self.access.fill
+        self._access_fill = self.access.filler
 
     def _strip_debug_suffix(self, doc: dict[str, Any], msg: str) -> str:
         """OSLO_DEBUG_SUFFIX on the last two (devstack: three) words of the message.
@@ -60,7 +60,7 @@ class OsloMessage:
         m = self._debug_match(msg, cut + 1)
         if m is None:
             return msg
-        self._debug_fill(m, doc)
+        self._debug_fill(m.groups(), doc)
         msg = doc["message"] = msg[:cut]
         return msg
 
@@ -83,7 +83,7 @@ class OsloMessage:
             and '"' in msg
             and (m := self._access_match(msg)) is not None
         ):
-            set_duration(doc, self._access_fill(m, doc))
+            set_duration(doc, self._access_fill(m.groups(), doc))
         if p.stack:
             set_stack(doc, p.stack)
             error = doc.get("error")
@@ -138,7 +138,12 @@ class OsloFormat(LineFormat):
             doc["@timestamp"] = f"{base[0]}{raw[19:]}{base[1]}"
         else:
             doc["@timestamp"] = self._naive19(raw)
-        return Pending(self, doc, line, line[: m.end(self._pid) + 1])
+        n = m.end(self._pid) + 1
+        p = Pending(self, doc, line, line[:n])
+        # the first letter spares the level lookup on ~97% of lines (no other level begins so)
+        if line[n] in "ECFT" and doc["log"]["level"] in _LINGERING:
+            p.linger = True
+        return p
 
     def key(self, line: str, m: re.Match[str]) -> str:
         return line[: m.end(self._pid) + 1]
@@ -153,6 +158,7 @@ class OsloFormat(LineFormat):
             ):
                 return False
             p.add_stack(line, m.group(self._msg))
+            p.linger = True
             return True
         if line[4:5] == "-" and line[7:8] == "-" and line[:4].isdigit():
             return False
@@ -162,9 +168,6 @@ class OsloFormat(LineFormat):
     def writer(self, p: Pending) -> str | None:
         key = p.key
         return key[key.rfind(" ", 0, -1) + 1 :]
-
-    def lingers(self, p: Pending) -> bool:
-        return p.stack is not None or p.doc["log"]["level"] in _LINGERING
 
     def complete(self, p: Pending) -> dict[str, Any]:
         return self._message.complete(p)

@@ -76,11 +76,13 @@ def build(name: str, options: Mapping[str, Any], ctx: Context) -> NotificationSo
         accept_unknown_exchange=opts.unknown_exchange == "accept",
         raw_priorities=opts.raw_priorities,
     )
+    metrics = metrics_for(ctx.registry)
+    metrics.definitions.watch(converter)
     return NotificationSource(
         name,
         opts,
         exchanges=exchanges,
         dead_letter=dead_letter,
         converter=converter,
-        metrics=metrics_for(ctx.registry),
+        metrics=metrics,
     )

@@ -262,3 +262,52 @@ def test_event_definitions_option_replaces_the_shipped_ones(make: Any, tmp_path:
     assert event.traits["bytes"] == 10 and event.trait_types["bytes"] == "int"
     assert "resource_id" not in event.traits  # the shipped image definition would give it
     assert event.traits["service"] == "image.ctl1"
+
+
+def test_definition_failures_are_exported_per_definition(make: Any, tmp_path: Path) -> None:
+    meters = tmp_path / "meters.yaml"
+    meters.write_text(
+        "metric:\n"
+        "  - {name: image.size, event_type: image.upload, type: gauge, unit: B,\n"
+        "     volume: $.payload.size, resource_id: $.payload.id}\n"
+        "  - {name: image.free, event_type: image.upload, type: gauge, unit: B,\n"
+        "     volume: $.payload.free, resource_id: $.payload.id}\n"
+        "  - {name: broken, event_type: image.upload, type: rate, unit: B, volume: 1,\n"
+        "     resource_id: $.payload.id}\n"
+    )
+    events = tmp_path / "events.yaml"
+    events.write_text(
+        "- event_type: image.*\n"
+        "  traits:\n"
+        "    size: {fields: payload.size, type: int}\n"
+        "    created: {fields: payload.created, type: datetime}\n"
+        "- event_type: volume.*\n"
+        "  traits:\n"
+        "    x: {fields: payload.x, type: money}\n"
+    )
+    source, router, registry = make(meter_definitions=[meters], event_definitions=[events])
+    assert source.handle("info", [msg("a", free=None, created="soon")]) == HANDLED
+    assert source.handle("info", [msg("b", free="lots", created="2026-11-20T10:00:00Z")])
+    [event_a, event_b] = router.events
+    assert "created" not in event_a.traits and event_b.traits["created"] == "2026-11-20T10:00:00"
+    assert [s.name for s in router.records if not isinstance(s, Event)] == ["image.size"] * 2
+    origin = f"{meters}:4"
+    assert (
+        value(
+            registry, "osmon_meter_samples_skipped_total", definition=origin, reason="null_volume"
+        )
+        == 1
+    )
+    assert (
+        value(registry, "osmon_meter_samples_skipped_total", definition=origin, reason="bad_value")
+        == 1
+    )
+    assert (
+        value(
+            registry, "osmon_event_traits_dropped_total", definition=f"{events}:1", trait="created"
+        )
+        == 1
+    )
+    assert value(registry, "osmon_definitions_skipped", kind="meter") == 1
+    assert value(registry, "osmon_definitions_skipped", kind="event") == 1
+    assert source.poison.read() == [], "a notification some definition converted is kept"
