@@ -172,3 +172,51 @@ def test_any_interleaving_gives_every_line_to_exactly_one_whole_record(
     offsets = [e.offset for e, _ in out]
     assert offsets == sorted(offsets)
     assert_checkpoints_exact(texts, out)
+
+
+def test_journald_lines_of_two_nova_compute_processes_join_per_process() -> None:
+    """journald keeps each traceback line as its own entry, so two workers' lines interleave
+    one by one (``journalctl -o short`` text, the ``syslog_oslo`` format)."""
+    host = "Feb 14 16:46:01 cmp1"
+    inst = "[instance: 0f8e2d7c-3b4a-4c5d-8e9f-1a2b3c4d5e6f]"
+    a = f"{host} nova-compute[31337]: ERROR nova.compute.manager"
+    b = f"{host} nova-compute[31338]: ERROR nova.compute.manager"
+    c_info = f"{host} nova-compute[31339]: INFO nova.compute.claims"
+    texts = [
+        f"{a} [None req-1 demo admin] {inst} Instance failed to spawn: PortBindingFailed",
+        f"{b} [None req-2 demo admin] Error updating resources for node cmp1.",
+        f"{a} {inst} Traceback (most recent call last):",
+        f"{b} Traceback (most recent call last):",
+        f'{a} {inst}   File "/opt/stack/nova/nova/compute/manager.py", line 2764, in _build',
+        f'{b}   File "/opt/stack/nova/nova/compute/manager.py", line 10123, in update',
+        f"{c_info} [None req-3 demo admin] Claim successful on node cmp1",
+        f"{a} {inst} nova.exception.PortBindingFailed: Binding failed for port 1",
+        f"{b} oslo_messaging.exceptions.MessagingTimeout: Timed out",
+    ]
+    out = run(texts, "syslog_oslo")
+    docs = [e.doc for e, _ in out]
+    assert [d["process"]["pid"] for d in docs] == [31337, 31338, 31339]
+    assert [len(d["event"]["original"].split("\n")) for d in docs] == [4, 4, 1]
+    assert docs[0]["error"]["type"] == "nova.exception.PortBindingFailed"
+    assert docs[1]["error"]["type"] == "oslo_messaging.exceptions.MessagingTimeout"
+    assert docs[2]["log"]["logger"] == "nova.compute.claims"
+    assert_checkpoints_exact(texts, out)
+
+
+def as_journal(text: str) -> str:
+    """The same record line as ``journalctl -o short-iso-precise`` shows it (syslog prefix
+    with the record's time, no oslo date)."""
+    date, time, pid, rest = text.split(" ", 3)
+    return f"{date}T{time}000+00:00 ctl1 nova-api[{pid}]: {rest}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(interleavings())
+def test_any_journald_interleaving_gives_whole_records(
+    case: tuple[list[Record], list[str]],
+) -> None:
+    records, texts = case
+    texts = [as_journal(t) for t in texts if "stray" not in t]
+    out = run(texts, "syslog_oslo")
+    assert set(originals(out)) == {"\n".join(as_journal(t) for t in r.lines) for r in records}
+    assert_checkpoints_exact(texts, out)

@@ -17,7 +17,7 @@ from osmon.logs.timestamps import Clock
 
 _SUMMARY_LEVELS = frozenset({"WARNING", "WARN", "ERROR", "CRITICAL", "FATAL"})
 _ACCESS_START = frozenset("0123456789abcdefABCDEF:")
-_LINGERING = frozenset({"ERROR", "CRITICAL", "FATAL", "TRACE"})
+LINGERING = frozenset({"ERROR", "CRITICAL", "FATAL", "TRACE"})
 """Levels whose records stay open across other workers' lines before any traceback line came
 (``LOG.exception`` logs at ERROR, Juno's traceback lines at TRACE); a record at another level
 stays open once its traceback began. Keeping every record open would hold back each worker's
@@ -141,7 +141,7 @@ class OsloFormat(LineFormat):
         n = m.end(self._pid) + 1
         p = Pending(self, doc, line, line[:n])
         # the first letter spares the level lookup on ~97% of lines (no other level begins so)
-        if line[n] in "ECFT" and doc["log"]["level"] in _LINGERING:
+        if line[n] in "ECFT" and doc["log"]["level"] in LINGERING:
             p.linger = True
         return p
 
