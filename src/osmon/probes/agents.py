@@ -132,6 +132,11 @@ def _same_host(agent_host: str, host: str, address: str | None) -> bool:
     )
 
 
+async def list_agents(ctx: ProbeContext, stype: str, timeout: float) -> list[Agent]:
+    """The agents or services a service type's API lists (``APIS``), shared as ``_agents``."""
+    return await _agents(ctx, APIS[stype], stype, timeout)
+
+
 async def _agents(ctx: ProbeContext, api: AgentApi, stype: str, timeout: float) -> list[Agent]:
     """The service list, shared by the probes of the same API within ``LIST_TTL``."""
     cache: dict[str, tuple[float, asyncio.Future[list[Agent]]]] = ctx.resources.setdefault(

@@ -17,12 +17,13 @@ are UNKNOWN with the reason, without each of them asking it again; the other pro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from keystoneauth1 import exceptions as ksa_exc
@@ -107,6 +108,18 @@ class KeystoneSession:
                 project_domain_name=auth.project_domain_name,
             )
         return ksa_session.Session(auth=plugin, verify=verify, timeout=_KEYSTONE_TIMEOUT)
+
+    def start(self, auth_state: str | None = None) -> ksa_session.Session:
+        """Build the keystoneauth1 session now, from a saved token (``get_auth_state``) when
+        one is given and still loads; a plugin's token cache (short-lived processes) uses it.
+        Raises what a clouds.yaml or variable problem raises, as ``access`` would."""
+        session = self._build()
+        if auth_state:
+            with contextlib.suppress(ValueError, TypeError, KeyError):
+                cast(Any, session.auth).set_auth_state(auth_state)
+        with self._lock:
+            self._session = session
+        return session
 
     def _access(self, service_type: str | None) -> Access:
         """Token and endpoint; runs in the pool (network only when a token is due)."""

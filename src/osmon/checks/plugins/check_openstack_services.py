@@ -62,7 +62,7 @@ def check(args: argparse.Namespace) -> Result:
         ctx = ProbeContext(hostname="", auth=auth)
         ksa = keystone_token.load(ctx, cache)
         try:
-            return await agents._agents(ctx, agents.APIS[stype], stype, args.timeout + 5)
+            return await agents.list_agents(ctx, stype, args.timeout + 5)
         finally:
             keystone_token.save(ksa, cache)
             await ctx.close()

@@ -13,7 +13,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 __all__ = ["DEFAULT_CACHE", "load", "save"]
 
@@ -36,14 +36,14 @@ def load(ctx: Any, path: Path) -> Any:
     from osmon.checks.state import State
     from osmon.probes.keystone_session import RESOURCE, KeystoneSession, describe
 
+    state = None
+    with contextlib.suppress(OSError, ValueError):
+        state = path.read_text(encoding="utf-8")
     session = KeystoneSession(ctx.auth)
     try:
-        ksa = session._build()
+        ksa = session.start(state)
     except Exception as exc:  # a clouds.yaml or variable problem, or keystoneauth's
         raise CheckError(State.UNKNOWN, f"Keystone: {describe(exc)}") from None
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        cast(Any, ksa.auth).set_auth_state(path.read_text(encoding="utf-8"))
-    session._session = ksa
     ctx.resources[RESOURCE] = session
     ctx.closers.append(session.close)
     return ksa
