@@ -295,6 +295,20 @@ def rabbit_vhost(stack: Stack) -> Iterator[str]:
         rabbit_mgmt(stack, "DELETE", f"/api/vhosts/{quoted}")
 
 
+@pytest.fixture
+def redis_url(stack: Stack) -> Iterator[str]:
+    """The stack's Redis with a namespace of this test's own (tooz keys beats per namespace)."""
+    import redis
+
+    namespace = f"osmon-test-{uuid.uuid4().hex[:12]}"
+    base = stack.redis_url.split("?")[0]
+    yield f"{base}?namespace={namespace}"
+    client = redis.Redis.from_url(base)
+    keys = list(client.scan_iter(match=f"{namespace}*"))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(scope="session")
 def gnocchi_session(stack: Stack) -> Any:
     """keystoneauth1 Session authenticating to Gnocchi with HTTP Basic as admin."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 from click.testing import CliRunner
+from gnocchiclient import exceptions as gnocchi_exceptions
 
 from osmon.cli.alarms import alarms
 from tests.e2e.alarm_hooks import SECRET, wait_until
@@ -39,7 +40,7 @@ def _measures(gnocchi_client: Any, resource: str) -> list[Any]:
         got: list[Any] = gnocchi_client.metric.get_measures(
             "probe_success", resource_id=resource, refresh=True
         )
-    except Exception:  # not created yet
+    except gnocchi_exceptions.NotFound:  # not created yet
         return []
     return got
 

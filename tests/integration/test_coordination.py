@@ -25,7 +25,6 @@ from prometheus_client import CollectorRegistry
 from tooz import coordination
 
 from osmon.probes.coordination import ToozPartition, build_partition
-from tests.integration.conftest import Stack
 from tests.integration.coordination_member import target_ids
 from tests.integration.pipeline import free_port
 
@@ -64,18 +63,6 @@ def converged(parts: list[ToozPartition], extra: list[set[str]] | None = None) -
     if len({tuple(s["members"]) for s in statuses}) != 1:
         return False
     return split([*map(owned_by, parts), *(extra or [])]) == (0, 0)
-
-
-@pytest.fixture
-def redis_url(stack: Stack) -> Iterator[str]:
-    """The stack's Redis with a namespace of this test's own (tooz keys beats per namespace)."""
-    namespace = f"osmon-test-{uuid.uuid4().hex[:12]}"
-    base = stack.redis_url.split("?")[0]
-    yield f"{base}?namespace={namespace}"
-    client = redis.Redis.from_url(base)
-    keys = list(client.scan_iter(match=f"{namespace}*"))
-    if keys:
-        client.delete(*keys)
 
 
 @pytest.fixture
@@ -168,11 +155,17 @@ async def test_a_member_that_stops_is_absorbed_at_the_next_poll(
     parts = [members(f"m{i}") for i in range(3)]
     await asyncio.gather(*(p.start() for p in parts))
     await until(lambda: converged(parts), 2 * PROBE_INTERVAL, "three members converge")
-    stopping = asyncio.create_task(parts[2].stop())  # tooz's own stop() takes ~1 s
-    took = await until(
+    started = time.monotonic()
+    assert parts[2].status()["member"] in parts[0].status()["members"]
+    await parts[2].stop()  # tooz's own stop() takes ~1 s
+    # it left the group: the members read right after stop() lack it while its last heartbeat
+    # is younger than membership_timeout, so the leave did it, not the expiry
+    await parts[0].poll()
+    assert parts[2].status()["member"] not in parts[0].status()["members"]
+    await until(
         lambda: converged(parts[:2]), 2 * PROBE_INTERVAL, "two survivors cover every target"
     )
-    await stopping
+    took = time.monotonic() - started
     assert owned_by(parts[2]) == set()
     record_property("absorbed_after_stop_seconds", round(took, 3))
     print(f"clean stop absorbed in {took:.2f}s")

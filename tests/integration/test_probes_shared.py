@@ -23,11 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import yaml
 
 from tests.e2e.daemon_proc import DaemonProc
-from tests.integration.conftest import Stack
 
 INTERVAL = 5.0
 HOSTS = [f"h{i:02d}" for i in range(100)]
@@ -119,17 +117,6 @@ def wait_until(cond: Any, timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout}s: {what}")
         time.sleep(0.2)
-
-
-@pytest.fixture
-def redis_url(stack: Stack) -> Iterator[str]:
-    namespace = f"osmon-test-{uuid.uuid4().hex[:12]}"
-    base = stack.redis_url.split("?")[0]
-    yield f"{base}?namespace={namespace}"
-    client = redis.Redis.from_url(base)
-    keys = list(client.scan_iter(match=f"{namespace}*"))
-    if keys:
-        client.delete(*keys)
 
 
 @pytest.fixture

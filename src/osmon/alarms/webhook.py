@@ -55,7 +55,7 @@ class AlarmWebhook:
     """The receiver; the daemon runs it like a source. Enabled by::
 
     alarms:
-      webhook_secret_env: OSMON_ALARM_WEBHOOK_SECRET   # at least 16 characters
+      webhook_secret_env: OSMON_WEBHOOK_SECRET   # at least 16 characters
       max_body_bytes: 65536
     """
 

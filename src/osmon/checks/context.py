@@ -42,7 +42,15 @@ class Thresholds:
             return State.WARNING
         return State.OK
 
-    def perf(self, label: str, value: float, unit: str = "", **bounds: float) -> str:
+    def perf(
+        self,
+        label: str,
+        value: float,
+        unit: str = "",
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> str:
         return str(
             PerfValue(
                 label,
@@ -50,7 +58,7 @@ class Thresholds:
                 unit,
                 self.warning.text if self.warning else "",
                 self.critical.text if self.critical else "",
-                bounds.get("minimum"),
-                bounds.get("maximum"),
+                minimum,
+                maximum,
             )
         )

@@ -10,9 +10,9 @@ Stdlib only.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-__all__ = ["PerfValue", "format_perfdata"]
+__all__ = ["PerfValue", "format_perfdata", "perf_label"]
 
 _UOM = {"s": "s", "ms": "ms", "us": "us", "%": "%", "B": "B", "bytes": "B", "c": "c"}
 
@@ -56,6 +56,14 @@ def _number(value: float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def perf_label(name: str, labels: Mapping[str, str]) -> str:
+    """``name[v1,v2]``: a labelled series as one perfdata label, values in label-key order, so
+    a plugin and the daemon's result name the same series the same way."""
+    if not labels:
+        return name
+    return f"{name}[{','.join(str(v) for _, v in sorted(labels.items()))}]"
 
 
 def format_perfdata(values: Iterable[PerfValue]) -> str:

@@ -164,17 +164,10 @@ def _single(path: Path, make: Callable[[], str], check: bool, command: str) -> N
 
 
 def _plugin_commands() -> dict[str, str]:
-    """osmon's plugin commands, or none while ``osmon.checks.plugins`` is not installed."""
-    import importlib
+    """osmon's plugin commands (the package ships them)."""
+    from osmon.checks.plugins import COMMANDS
 
-    try:
-        module = importlib.import_module("osmon.checks.plugins")
-    except ImportError:
-        click.echo(
-            "note: osmon.checks.plugins is not installed: no osmon plugin commands", err=True
-        )
-        return {}
-    return dict(module.COMMANDS)
+    return dict(COMMANDS)
 
 
 @generate.command()

@@ -21,7 +21,7 @@ from osmon.generate.nagios_active import ACTIVE_COMMANDS, active_check
 from osmon.generate.nagios_objects import Definition, render
 from osmon.generate.nrpe import command_name, nrpe_files
 from osmon.generate.output import header
-from osmon.inventory import Expansion, Inventory, NagiosService, Probe, expand
+from osmon.inventory import Alarm, Expansion, Inventory, NagiosService, Probe, expand
 
 __all__ = ["NagiosSettings", "alarm_description", "freshness_threshold", "generate_nagios"]
 
@@ -202,7 +202,7 @@ def _services(
         groups.add(svc.service)
         yield _service(svc, probe, settings, macros)
     for alarm in exp.alarms:
-        if alarm.enabled:
+        if _reported(alarm):
             groups.update([alarm.service] if alarm.service else [])
             yield Definition(
                 "service",
@@ -248,6 +248,11 @@ def _resource(head: str, settings: NagiosSettings, files: Mapping[str, str]) -> 
     return "".join(lines)
 
 
+def _reported(alarm: Alarm) -> bool:
+    """Aodh's webhook is what reports an alarm to Nagios: a Prometheus-only alarm never would."""
+    return alarm.enabled and "aodh" in alarm.backends
+
+
 def generate_nagios(inv: Inventory, settings: NagiosSettings) -> dict[str, str]:
     """``{relative path: text}``: objects/*.cfg, resource.cfg and nrpe.d/<host>/osmon.cfg."""
     exp = expand(inv)
@@ -255,7 +260,7 @@ def generate_nagios(inv: Inventory, settings: NagiosSettings) -> dict[str, str]:
     files = _credential_files(exp)
     macros = {path: f"$USER{i}$" for i, path in enumerate(sorted(files), start=2)}
     known_hosts = {host.id for host in exp.nagios_hosts}
-    alarm_host = any(a.enabled for a in exp.alarms) and exp.cloud not in known_hosts
+    alarm_host = any(_reported(a) for a in exp.alarms) and exp.cloud not in known_hosts
     services = list(_services(exp, settings, macros))
     nobody = not inv.defaults.contacts or any(
         d.directives.get("contacts") == NOBODY for d in services

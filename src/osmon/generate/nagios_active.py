@@ -2,8 +2,8 @@
 
 With ``osmon generate nagios --active`` Nagios runs a plugin for each probe instead of waiting
 for the daemon's passive result; this table says which C plugin stands in for which probe type
-and with which arguments. Types a C plugin cannot check without a secret on its command line
-(``agent``: a Keystone token; HAProxy stats with a login) stay passive.
+and with which arguments. ``agent`` (a Keystone token would have to be on the command line)
+stays passive; HAProxy stats that need a login get ``check_tcp`` on their port instead.
 """
 
 from __future__ import annotations

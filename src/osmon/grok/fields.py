@@ -67,13 +67,6 @@ def ruby_to_f(v: str) -> float:
         return 0.0
 
 
-def _int(v: str) -> int:
-    try:
-        return int(v) if v.isascii() else ruby_to_i(v)
-    except ValueError:
-        return ruby_to_i(v)
-
-
 def _float(v: str) -> float:
     try:
         f = float(v) if v.isascii() else ruby_to_f(v)
@@ -93,9 +86,10 @@ def make_filler(
     ``fields`` holds (group index in ``groups``, path, conversion). Paths under ``@metadata``
     go to the returned flat dict (keyed by the rest of the path joined with dots) rather than
     into ``doc``. As Logstash's grok filter does: a group that did not take part or captured
-    ``""`` sets nothing; ``int``/``float`` convert like Ruby's ``to_i``/``to_f`` (leading
-    number, else 0); a path captured again turns a text value into a list of the values, in
-    ``fields`` order (a converted first value is kept alone). With ``merge``, top-level
+    ``""`` sets nothing (a converted field gets 0: Ruby's ``"".to_i``); ``int``/``float``
+    convert like Ruby's ``to_i``/``to_f`` (leading number, else 0); a path captured again
+    turns a text value into a list of the values, in ``fields`` order (a converted first
+    value is kept alone). With ``merge``, top-level
     objects already in ``doc`` are updated, not replaced, so a second pattern can refine a
     document the first one built; without it ``doc`` must not hold them yet (a little
     faster). ``groups`` (the length of the groups tuple) lets the filler unpack the tuple at
@@ -158,7 +152,7 @@ def make_filler(
         else:
             lines.append(f"        {parent}[{path[-1]!r}] = {var}")
     lines.append("    return meta")
-    namespace: dict[str, Any] = {"_int": _int, "_float": _float}
+    namespace: dict[str, Any] = {"_int": ruby_to_i, "_float": _float}
     exec(compile("\n".join(lines), "<grok filler>", "exec"), namespace)
     fill: Filler = namespace["fill"]
     return fill

@@ -161,7 +161,9 @@ RULES: tuple[DefaultRule, ...] = (
 
 
 def default_alarms(service: str, entry: ServiceType, probes: Probes) -> list[Spec]:
-    """The default alarms of one service, as inventory alarm mappings."""
+    """The default alarms of one service, as inventory alarm mappings. ``process`` probes are
+    left out: their active check alarms in Nagios."""
+    probes = [(name, kind) for name, kind in probes if kind != "process"]
     return [
         spec
         for rule in RULES

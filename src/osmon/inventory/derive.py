@@ -264,8 +264,7 @@ def _composite(rule: CompositeRule) -> Any:
 
 def _alarms(svc: _Service) -> Iterator[ex.Alarm]:
     own = {alarm.name for alarm in svc.spec.alarms}
-    # process checks alarm in Nagios: the default alarms look at the other probes
-    probes = [(probe.name, probe.type) for probe in svc.probes if probe.type != "process"]
+    probes = [(probe.name, probe.type) for probe in svc.probes]
     if svc.inv.defaults.default_alarms:
         for spec in default_alarms(svc.name, svc.entry, probes):
             if spec["name"] not in own:

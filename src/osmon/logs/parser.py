@@ -165,11 +165,8 @@ class LogParser:
     def flush(self) -> list[Entry]:
         p = self._pending
         self._pending = None
-        if p is None and not self._others and not self._held:
-            return []
         if not self._others and not self._held:
-            assert p is not None
-            return [self._entry(p)]
+            return [] if p is None else [self._entry(p)]
         if p is not None:
             self._close(p, -1)
         for o in self._others:

@@ -106,6 +106,7 @@ class SpanTracker:
         if not lines:
             return [_make_span(Span, (e.offset, e.offset, False, 0)) for e in entries]
         split = [e for e in entries if isinstance(e, SplitEntry)]
+        assert len(split) == len(entries), "the parser releases split entries only together"
         offsets = [e.offset for e in split]
         owner = {s: i for i, e in enumerate(split) for s in e.starts}
         counts = [0] * len(split)

@@ -5,7 +5,7 @@ A number is a constant. A string is a JSONPath over the message, with or without
 the definition falls back to the literal where Ceilometer does (name, type, unit). A list of paths
 is their union (Ceilometer joins them with ``|``: the matches of each in order); they are kept as
 separate compiled paths so that plain ones stay a key walk. ``{fields: ..., plugin: ...}`` passes
-every match through a plugin.
+every match through a plugin (``trait_plugins``: Ceilometer uses its trait plugins for both).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from osmon.notifications.paths import JsonPath, PathError
-from osmon.notifications.plugins import Plugin, make_plugin
+from osmon.notifications.trait_plugins import TraitPlugin, make_plugin
 
 
 class Field:
@@ -22,7 +22,7 @@ class Field:
     def __init__(self, raw: Any, *, literal_ok: bool = False) -> None:
         self.constant: Any = None
         self.paths: tuple[JsonPath, ...] = ()
-        self.plugin: Plugin | None = None
+        self.plugin: TraitPlugin | None = None
         fields = raw
         if isinstance(raw, dict):
             if "fields" not in raw:
@@ -47,7 +47,8 @@ class Field:
             self.constant = items[0]
 
     def parse(self, doc: Any, all_values: bool = False) -> Any:
-        """The first non-null value (or None); with ``all_values`` every value, nulls kept."""
+        """The first non-null value (or None); with ``all_values`` every value, nulls kept (a
+        plugin's None results are dropped)."""
         if not self.paths:
             return [self.constant] if all_values else self.constant
         if self.plugin is None:
@@ -64,7 +65,7 @@ class Field:
         matches = [m for p in self.paths for m in p.matches(doc)]
         if not all_values:
             matches = [m for m in matches if m[1] is not None]
-        values = [v for v in self.plugin(matches) if v is not None]
+        values = [v for v in self.plugin.values(matches) if v is not None]
         if all_values:
             return values
         return values[0] if values else None

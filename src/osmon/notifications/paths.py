@@ -74,13 +74,12 @@ def _lenient(node: Any, seen: set[int] | None = None) -> Any:
     seen.add(id(node))
     if type(node) is jp.Slice:
         return _LenientSlice(start=node.start, end=node.end, step=node.step)
-    if isinstance(node, jp.JSONPath) or hasattr(node, "__dict__"):
-        for key, value in list(vars(node).items()) if hasattr(node, "__dict__") else []:
-            if isinstance(value, (jp.JSONPath, list)) or hasattr(value, "find"):
-                if isinstance(value, list):
-                    setattr(node, key, [_lenient(v, seen) for v in value])
-                else:
-                    setattr(node, key, _lenient(value, seen))
+    if hasattr(node, "__dict__"):
+        for key, value in list(vars(node).items()):
+            if isinstance(value, list):
+                setattr(node, key, [_lenient(v, seen) for v in value])
+            elif isinstance(value, jp.JSONPath) or hasattr(value, "find"):
+                setattr(node, key, _lenient(value, seen))
     return node
 
 

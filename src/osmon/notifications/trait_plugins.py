@@ -1,5 +1,5 @@
-"""The trait plugins of Ceilometer's event definitions: ``split``, ``bitfield``, ``timedelta``,
-``map``.
+"""Ceilometer's trait plugins: ``split``, ``bitfield``, ``timedelta``, ``map``, for the traits of
+event definitions and, as in Ceilometer, for any field of a meter definition.
 
 A plugin receives every non-null match of a trait's ``fields`` as ``(path, value)`` pairs, in
 ``fields`` order, and returns candidate values; the trait takes the first that is not None (none:

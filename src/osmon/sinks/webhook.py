@@ -46,7 +46,7 @@ class WebhookSink:
     """Forward alarm transitions to a hook. Enabled by::
 
     alarms:
-      webhook_secret_env: OSMON_ALARM_SECRET
+      webhook_secret_env: OSMON_WEBHOOK_SECRET
       forward:
         - {url: "https://hooks.example.org/aodh", headers_env: {X-Token: HOOK_TOKEN}}
 

@@ -22,3 +22,11 @@ def test_labels_are_safe_and_odd_values_are_undetermined() -> None:
     assert str(PerfValue("x", math.nan)) == "x=U"
     assert str(PerfValue("x", math.inf)) == "x=U"
     assert format_perfdata([PerfValue("a", 1.0), PerfValue("b", -2.5, "s")]) == "a=1 b=-2.5s"
+
+
+def test_labelled_series_are_named_in_label_key_order() -> None:
+    """One naming for plugins and the daemon: values ordered by label key, not by value."""
+    from osmon.checks.perfdata import perf_label
+
+    assert perf_label("queue_messages", {"vhost": "/", "queue": "q"}) == "queue_messages[q,/]"
+    assert perf_label("up", {}) == "up"

@@ -125,6 +125,8 @@ def test_alarms_are_passive_services_on_the_cloud_host(files: dict[str, str]) ->
     assert alarm["use"] == "osmon-passive-service"
     assert alarm["check_freshness"] == "0"
     assert alarm["contacts"] == "dba,oncall"
+    # a Prometheus-only alarm: no Aodh webhook would ever report it, so no PENDING service
+    assert ("prod-east", "alarm: cloud-api-errors") not in services
 
 
 def test_process_checks_go_through_nrpe(files: dict[str, str]) -> None:

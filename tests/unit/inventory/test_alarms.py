@@ -237,3 +237,18 @@ def test_probe_query_shape() -> None:
     assert probe_query("nova-compute", "agent") == {
         "like": {"original_resource_id": "nova-compute\\_agent%"}
     }
+
+
+def test_a_composite_cannot_name_a_default_alarm_a_process_probe_does_not_get() -> None:
+    """nova-scheduler has only a process probe, which alarms in Nagios: it gets no default
+    Aodh alarm, so validation (not ``osmon alarms plan``) refuses a composite naming one."""
+    text = HEAD.replace("  keystone: {}\n", "  keystone: {}\n  nova-scheduler: {}\n")
+    with pytest.raises(InventoryError) as info:
+        load_text(
+            text + "  - {name: a, composite: {or: [keystone-down, nova-scheduler-down]},"
+            " type: composite}\n",
+            "inv.yaml",
+        )
+    assert [str(p) for p in info.value.problems] == [
+        "inv.yaml:8: composite refers to undefined alarm 'nova-scheduler-down'"
+    ]

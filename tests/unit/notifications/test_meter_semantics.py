@@ -144,3 +144,23 @@ def test_a_failing_definition_is_counted_and_the_others_still_convert() -> None:
     only_bad = parse_definitions("metric:\n" + BASE + "volume: $.payload.text}\n", "t.yaml")
     with pytest.raises(BadValue, match=r"t.yaml:2: m: volume 'not a number' is not a number"):
         only_bad.samples(doc, "e", 1.0)
+
+
+def test_bad_plugin_parameters_skip_the_definition_at_load() -> None:
+    """Meter fields take the same plugins as traits, checked when the file is read: a flag
+    without ``bit`` is a FILE:LINE warning, not an error on every matching notification."""
+    text = (
+        "metric:\n"
+        + BASE.replace("name: m", "name: good")
+        + "volume: 1}\n"
+        + "  - name: bad\n    event_type: e\n    type: gauge\n    unit: B\n"
+        + "    resource_id: $.payload.id\n"
+        + "    volume: {fields: [$.payload.a], plugin: {name: bitfield,"
+        + " parameters: {flags: [{path: payload.a}]}}}\n"
+    )
+    meters = parse_definitions(text, "t.yaml")
+    assert [d.config["name"] for d in meters.definitions] == ["good"]
+    assert meters.skipped == 1 and "t.yaml:3" in meters.warnings[0]
+    assert "needs 'path' and 'bit'" in meters.warnings[0]
+    [s] = meters.samples({"event_type": "e", "payload": {"id": "r", "a": 1}}, "e", 1.0)
+    assert s.name == "good"

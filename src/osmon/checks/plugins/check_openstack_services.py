@@ -11,7 +11,6 @@ the same Keystone session: ``OS_CLOUD`` (clouds.yaml) or ``OS_AUTH_URL``, ``OS_U
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,8 @@ def _matches(agent: Any, args: argparse.Namespace) -> bool:
 
 
 def check(args: argparse.Namespace) -> Result:
+    import asyncio  # here, not at import: --help and usage errors stay fast
+
     from osmon.checks.plugins.probing import auth_from_environment, without_profiler
 
     without_profiler()

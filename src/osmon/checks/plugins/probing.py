@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from osmon.checks.context import Thresholds
 from osmon.checks.output import Result
+from osmon.checks.perfdata import perf_label
 from osmon.checks.range import NagiosRange
 from osmon.checks.runtime import CheckError
 from osmon.checks.state import State
@@ -158,9 +159,8 @@ def probe_result(
     for m in result.metrics:
         if m.series in ("probe_success",) or m.name == "duration":
             continue
-        label = m.name if not m.labels else f"{m.name}[{','.join(sorted(m.labels.values()))}]"
         limit = (limits or {}).get(m.name) or Thresholds()
-        perf.append(limit.perf(label, m.value, m.unit))
+        perf.append(limit.perf(perf_label(m.name, m.labels), m.value, m.unit))
     long: tuple[str, ...] = ()
     if args.verbose:
         long = tuple(f"{m.series_name} {dict(m.labels)} = {m.value:g}" for m in result.metrics)

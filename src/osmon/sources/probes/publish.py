@@ -22,7 +22,7 @@ from typing import Any
 
 from osmon.batch import Batch
 from osmon.checks.latest import CheckState
-from osmon.checks.perfdata import PerfValue, format_perfdata
+from osmon.checks.perfdata import PerfValue, format_perfdata, perf_label
 from osmon.inventory import Probe
 from osmon.probes.base import Metric, ProbeResult
 from osmon.records import Sample
@@ -57,18 +57,12 @@ def samples(result: ProbeResult, probe: Probe) -> list[Sample]:
     ]
 
 
-def _perf_label(m: Metric) -> str:
-    if not m.labels:
-        return m.name
-    return f"{m.name}[{','.join(str(v) for _, v in sorted(m.labels.items()))}]"
-
-
 def check_state(result: ProbeResult, probe: Probe, owner: str) -> CheckState:
     perf = []
     for m in result.metrics:
         t = probe.thresholds.get(m.name)
         warning, critical = (t.warning or "", t.critical or "") if t else ("", "")
-        perf.append(PerfValue(_perf_label(m), m.value, m.unit, warning, critical))
+        perf.append(PerfValue(perf_label(m.name, m.labels), m.value, m.unit, warning, critical))
     doc = result.to_json()
     return CheckState(
         target=result.target,
